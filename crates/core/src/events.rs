@@ -1,0 +1,77 @@
+//! Outbox event kinds and payloads. The payload names the rows involved; the federation worker
+//! reads the current rows when it turns an event into activities.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stoa_db::{ConnectionTrait, queries::outbox};
+
+use crate::CoreResult;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    ThreadCreated {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+    },
+    ReplyCreated {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+        parent_id: i64,
+    },
+    PostEdited {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+    },
+    PostDeleted {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+    },
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::ThreadCreated { .. } => "thread_created",
+            Event::ReplyCreated { .. } => "reply_created",
+            Event::PostEdited { .. } => "post_edited",
+            Event::PostDeleted { .. } => "post_deleted",
+        }
+    }
+
+    fn subject_id(&self) -> i64 {
+        match self {
+            Event::ThreadCreated { post_id, .. }
+            | Event::ReplyCreated { post_id, .. }
+            | Event::PostEdited { post_id, .. }
+            | Event::PostDeleted { post_id, .. } => *post_id,
+        }
+    }
+}
+
+/// Appends an event; call it with the transaction that makes the change.
+pub async fn record<C: ConnectionTrait>(
+    txn: &C,
+    actor_id: i64,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let payload = serde_json::to_string(event)
+        .map_err(|e| crate::CoreError::Internal(format!("event payload: {e}")))?;
+    outbox::append(
+        txn,
+        outbox::NewEvent {
+            kind: event.kind(),
+            actor_id: Some(actor_id),
+            subject_id: event.subject_id(),
+            payload,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}

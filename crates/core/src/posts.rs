@@ -1,0 +1,326 @@
+//! Threads and posts: starting a thread, replying anywhere in the tree, editing with kept
+//! revisions, deleting to a placeholder. Each runs in one transaction with its outbox event.
+
+use chrono::Utc;
+use stoa_db::queries::{forums, posts, threads, users};
+use stoa_db::{ConnectionTrait, TransactionSession, TransactionTrait, post, post_revision};
+
+use crate::events::{self, Event};
+use crate::tree::{self, TreePost};
+use crate::{Actor, CoreError, CoreResult, limits, markdown};
+
+fn validate_title(title: &str) -> CoreResult<&str> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(CoreError::invalid("title", "a thread needs a title"));
+    }
+    if title.chars().count() > limits::TITLE_MAX_CHARS {
+        return Err(CoreError::invalid(
+            "title",
+            format!("a title has at most {} characters", limits::TITLE_MAX_CHARS),
+        ));
+    }
+    Ok(title)
+}
+
+fn validate_body(body: &str) -> CoreResult<()> {
+    if body.trim().is_empty() {
+        return Err(CoreError::invalid("body", "a post needs some text"));
+    }
+    if body.len() > limits::BODY_MAX_BYTES {
+        return Err(CoreError::invalid(
+            "body",
+            format!(
+                "a post has at most {} KiB of text",
+                limits::BODY_MAX_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A created post and where it lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    pub thread_id: i64,
+    pub post_id: i64,
+}
+
+/// Starts a thread in a forum: the thread row, its starter post, counters and the event.
+#[tracing::instrument(skip(db, body), fields(actor = actor.id))]
+pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    title: &str,
+    body: &str,
+) -> CoreResult<Created> {
+    let title = validate_title(title)?;
+    validate_body(body)?;
+    let html = markdown::render(body);
+    let txn = stoa_db::begin_write(db).await?;
+    let forum = forums::by_slug(&txn, forum_slug)
+        .await?
+        .ok_or(CoreError::NotFound("forum"))?;
+    let now = Utc::now();
+    let thread = threads::insert(
+        &txn,
+        threads::NewThread {
+            forum_id: forum.id,
+            author_id: actor.id,
+            title,
+            now,
+        },
+    )
+    .await?;
+    let post = posts::insert(
+        &txn,
+        posts::NewPost {
+            thread_id: thread.id,
+            parent_id: None,
+            author_id: actor.id,
+            body_source: body,
+            body_html: &html,
+            now,
+        },
+    )
+    .await?;
+    threads::set_starter_post(&txn, thread.id, post.id).await?;
+    forums::record_new_post(&txn, forum.id, thread.id, post.id, actor.id, true, now).await?;
+    users::add_post_count(&txn, actor.id, 1).await?;
+    let event = Event::ThreadCreated {
+        forum_id: forum.id,
+        thread_id: thread.id,
+        post_id: post.id,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: thread.id,
+        post_id: post.id,
+    })
+}
+
+/// Replies to a post of a thread; the reply nests under that post.
+#[tracing::instrument(skip(db, body), fields(actor = actor.id))]
+pub async fn reply<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    thread_id: i64,
+    parent_id: i64,
+    body: &str,
+) -> CoreResult<Created> {
+    validate_body(body)?;
+    let html = markdown::render(body);
+    let txn = stoa_db::begin_write(db).await?;
+    let thread = threads::by_id(&txn, thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let parent = posts::by_id(&txn, parent_id)
+        .await?
+        .ok_or(CoreError::NotFound("parent post"))?;
+    if parent.thread_id != thread.id {
+        return Err(CoreError::invalid(
+            "parent_id",
+            "the post you reply to belongs to another thread",
+        ));
+    }
+    if thread.locked {
+        return Err(CoreError::Forbidden("this thread is locked"));
+    }
+    let now = Utc::now();
+    let post = posts::insert(
+        &txn,
+        posts::NewPost {
+            thread_id: thread.id,
+            parent_id: Some(parent.id),
+            author_id: actor.id,
+            body_source: body,
+            body_html: &html,
+            now,
+        },
+    )
+    .await?;
+    threads::record_reply(&txn, thread.id, actor.id, now).await?;
+    forums::record_new_post(
+        &txn,
+        thread.forum_id,
+        thread.id,
+        post.id,
+        actor.id,
+        false,
+        now,
+    )
+    .await?;
+    users::add_post_count(&txn, actor.id, 1).await?;
+    let event = Event::ReplyCreated {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        post_id: post.id,
+        parent_id: parent.id,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: thread.id,
+        post_id: post.id,
+    })
+}
+
+/// Loads a post the actor may change: their own, or any post for an admin.
+async fn editable_post<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    post_id: i64,
+) -> CoreResult<post::Model> {
+    let post = posts::by_id(txn, post_id)
+        .await?
+        .ok_or(CoreError::NotFound("post"))?;
+    if post.deleted_at.is_some() {
+        return Err(CoreError::NotFound("post"));
+    }
+    if post.author_id != actor.id && !actor.is_admin {
+        return Err(CoreError::Forbidden("you can only change your own posts"));
+    }
+    Ok(post)
+}
+
+/// Replaces a post's body, keeping the previous version as a revision.
+#[tracing::instrument(skip(db, body), fields(actor = actor.id))]
+pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    body: &str,
+) -> CoreResult<Created> {
+    validate_body(body)?;
+    let html = markdown::render(body);
+    let txn = stoa_db::begin_write(db).await?;
+    let post = editable_post(&txn, actor, post_id).await?;
+    if post.body_source == body {
+        // Nothing changed: no revision, no event.
+        return Ok(Created {
+            thread_id: post.thread_id,
+            post_id: post.id,
+        });
+    }
+    let thread = threads::by_id(&txn, post.thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let now = Utc::now();
+    posts::replace_body(&txn, &post, actor.id, body, &html, now).await?;
+    let event = Event::PostEdited {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        post_id: post.id,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: post.thread_id,
+        post_id: post.id,
+    })
+}
+
+/// Deletes a post: its words go, a placeholder stays so the replies under it keep their place.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn delete_post<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+) -> CoreResult<Created> {
+    let txn = stoa_db::begin_write(db).await?;
+    let post = editable_post(&txn, actor, post_id).await?;
+    let thread = threads::by_id(&txn, post.thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let now = Utc::now();
+    posts::mark_deleted(&txn, post.id, now).await?;
+    users::add_post_count(&txn, post.author_id, -1).await?;
+    forums::record_deleted_post(&txn, thread.forum_id).await?;
+    if post.parent_id.is_some() {
+        threads::record_deleted_reply(&txn, thread.id).await?;
+    }
+    let event = Event::PostDeleted {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        post_id: post.id,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: post.thread_id,
+        post_id: post.id,
+    })
+}
+
+/// A thread as a page shows it: the header for breadcrumbs and the posts in tree order.
+pub struct ThreadView {
+    pub header: threads::ThreadHeader,
+    pub posts: Vec<TreePost>,
+}
+
+/// Loads a thread and its whole reply tree in two queries, whatever the number of replies.
+pub async fn thread_view<C: ConnectionTrait>(db: &C, thread_id: i64) -> CoreResult<ThreadView> {
+    let header = threads::header(db, thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let posts = posts::in_thread(db, thread_id).await?;
+    Ok(ThreadView {
+        header,
+        posts: tree::depth_first(posts),
+    })
+}
+
+/// A post with its thread and earlier versions, for the revisions page.
+pub struct PostHistory {
+    pub post: post::Model,
+    pub thread: threads::ThreadHeader,
+    pub author_name: String,
+    pub revisions: Vec<post_revision::Model>,
+}
+
+pub async fn post_history<C: ConnectionTrait>(db: &C, post_id: i64) -> CoreResult<PostHistory> {
+    let post = posts::by_id(db, post_id)
+        .await?
+        .ok_or(CoreError::NotFound("post"))?;
+    let thread = threads::header(db, post.thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let author_name = users::by_id(db, post.author_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let revisions = posts::revisions(db, post_id).await?;
+    Ok(PostHistory {
+        post,
+        thread,
+        author_name,
+        revisions,
+    })
+}
+
+/// A post by id (for edit forms and permission checks in handlers).
+pub async fn find_post<C: ConnectionTrait>(db: &C, post_id: i64) -> CoreResult<post::Model> {
+    posts::by_id(db, post_id)
+        .await?
+        .ok_or(CoreError::NotFound("post"))
+}
+
+/// A member's profile: the member and their recent posts.
+pub struct Profile {
+    pub user: stoa_db::user::Model,
+    pub recent: Vec<posts::RecentPost>,
+}
+
+pub const PROFILE_RECENT_POSTS: u64 = 20;
+
+pub async fn profile<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<Profile> {
+    let user = users::by_name(db, name)
+        .await?
+        .ok_or(CoreError::NotFound("member"))?;
+    let recent = posts::recent_by_author(db, user.id, PROFILE_RECENT_POSTS)
+        .await?
+        .items;
+    Ok(Profile { user, recent })
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one module per table. They describe rows; they never go on the wire.
+
+pub mod forum;
+pub mod forum_group;
+pub mod forum_host;
+pub mod outbox_event;
+pub mod post;
+pub mod post_revision;
+pub mod session;
+pub mod thread;
+pub mod user;

@@ -1,0 +1,28 @@
+//! A post: a thread's starter (no parent) or a reply under another post of the same thread.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "posts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub body_source: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_html: String,
+    pub like_count: i64,
+    #[sea_orm(unique)]
+    pub ap_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub edited_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,68 @@
+//! Stoa's storage layer: sea-orm entities and the queries the rest of the server runs.
+//!
+//! This crate knows SQL and the schema, nothing of forum rules or HTTP. Functions take any
+//! `ConnectionTrait` so that services can run them inside their own transactions.
+
+pub mod entities;
+pub mod queries;
+
+use std::time::Duration;
+
+pub use entities::*;
+pub use sea_orm;
+use sea_orm::{ConnectOptions, Database};
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionSession,
+    TransactionTrait,
+};
+use stoa_migration::{Migrator, MigratorTrait};
+
+/// Opens a connection pool for a `sqlite:` or `postgres:` URL.
+///
+/// SQLite gets WAL, a busy timeout and foreign keys switched on explicitly: WAL lets readers run
+/// beside the one writer, and the busy timeout makes a writer wait instead of failing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+    } else {
+        options.max_connections(16);
+    }
+    Database::connect(options).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later can fail at once
+/// with "database is locked" when another writer got there in between, whatever the busy
+/// timeout; an immediate one waits its turn instead.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Rolls every migration back (used by the migration round-trip test and `stoa migrate --down`).
+pub async fn migrate_down_all(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::down(db, None).await
+}

@@ -1,0 +1,249 @@
+//! Forum groups and forums: the index, lookups, creation and the per-forum counters.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
+};
+
+use super::fetch_all;
+use crate::{forum, forum_group, forum_host, user};
+
+/// One forum as the index shows it, with its group and the latest post's author.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ForumIndexRow {
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub purpose: String,
+    pub thread_count: i64,
+    pub post_count: i64,
+    pub last_post_at: Option<DateTime<Utc>>,
+    pub last_post_id: Option<i64>,
+    pub last_thread_id: Option<i64>,
+    pub last_post_author: Option<String>,
+}
+
+/// Every local forum with its group, ordered as the index shows them, in one query.
+pub async fn index<C: ConnectionTrait>(db: &C) -> Result<Vec<ForumIndexRow>, DbErr> {
+    let g = Alias::new("g");
+    let u = Alias::new("u");
+    let f = forum::Entity;
+    let select = Query::select()
+        .expr_as(
+            Expr::col((g.clone(), forum_group::Column::Id)),
+            Alias::new("group_id"),
+        )
+        .expr_as(
+            Expr::col((g.clone(), forum_group::Column::Name)),
+            Alias::new("group_name"),
+        )
+        .columns([
+            (f, forum::Column::Id),
+            (f, forum::Column::Slug),
+            (f, forum::Column::Name),
+            (f, forum::Column::Purpose),
+            (f, forum::Column::ThreadCount),
+            (f, forum::Column::PostCount),
+            (f, forum::Column::LastPostAt),
+            (f, forum::Column::LastPostId),
+            (f, forum::Column::LastThreadId),
+        ])
+        .expr_as(
+            Expr::col((u.clone(), user::Column::Name)),
+            Alias::new("last_post_author"),
+        )
+        .from(f)
+        .join_as(
+            JoinType::LeftJoin,
+            forum_group::Entity,
+            g.clone(),
+            Expr::col((g.clone(), forum_group::Column::Id)).equals((f, forum::Column::GroupId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            u.clone(),
+            Expr::col((u, user::Column::Id)).equals((f, forum::Column::LastPostAuthorId)),
+        )
+        .and_where(Expr::col((f, forum::Column::Local)).eq(true))
+        .order_by((g.clone(), forum_group::Column::Position), Order::Asc)
+        .order_by((g, forum_group::Column::Id), Order::Asc)
+        .order_by((f, forum::Column::Position), Order::Asc)
+        .order_by((f, forum::Column::Id), Order::Asc)
+        .to_owned();
+    fetch_all(db, &select).await
+}
+
+pub async fn groups<C: ConnectionTrait>(db: &C) -> Result<Vec<forum_group::Model>, DbErr> {
+    forum_group::Entity::find()
+        .order_by_asc(forum_group::Column::Position)
+        .order_by_asc(forum_group::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn group_by_name<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<forum_group::Model>, DbErr> {
+    forum_group::Entity::find()
+        .filter(forum_group::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+pub async fn group_by_id<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+) -> Result<Option<forum_group::Model>, DbErr> {
+    forum_group::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn insert_group<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    position: i32,
+) -> Result<forum_group::Model, DbErr> {
+    forum_group::ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(position),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn by_slug<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<Option<forum::Model>, DbErr> {
+    forum::Entity::find()
+        .filter(forum::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<forum::Model>, DbErr> {
+    forum::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    forum::Entity::find().count(db).await
+}
+
+pub struct NewForum<'a> {
+    pub group_id: Option<i64>,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub purpose: &'a str,
+    pub position: i32,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert_local<C: ConnectionTrait>(
+    db: &C,
+    new: NewForum<'_>,
+) -> Result<forum::Model, DbErr> {
+    forum::ActiveModel {
+        group_id: Set(new.group_id),
+        slug: Set(new.slug.to_owned()),
+        name: Set(new.name.to_owned()),
+        purpose: Set(new.purpose.to_owned()),
+        position: Set(new.position),
+        local: Set(true),
+        thread_count: Set(0),
+        post_count: Set(0),
+        created_at: Set(new.now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn add_host<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    forum_host::ActiveModel {
+        forum_id: Set(forum_id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Names of a forum's hosts, in the order they became hosts.
+pub async fn host_names<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<Vec<String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        name: String,
+    }
+    let h = forum_host::Entity;
+    let select = Query::select()
+        .column((user::Entity, user::Column::Name))
+        .from(h)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id)).equals((h, forum_host::Column::UserId)),
+        )
+        .and_where(Expr::col((h, forum_host::Column::ForumId)).eq(forum_id))
+        .order_by((h, forum_host::Column::CreatedAt), Order::Asc)
+        .to_owned();
+    let rows: Vec<Row> = fetch_all(db, &select).await?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+/// Records a new post in its forum: counters and the "latest post" columns.
+pub async fn record_new_post<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    thread_id: i64,
+    post_id: i64,
+    author_id: i64,
+    new_thread: bool,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = forum::Entity::update_many()
+        .col_expr(
+            forum::Column::PostCount,
+            Expr::col(forum::Column::PostCount).add(1),
+        )
+        .col_expr(forum::Column::LastPostAt, Expr::value(at))
+        .col_expr(forum::Column::LastPostId, Expr::value(post_id))
+        .col_expr(forum::Column::LastThreadId, Expr::value(thread_id))
+        .col_expr(forum::Column::LastPostAuthorId, Expr::value(author_id));
+    if new_thread {
+        update = update.col_expr(
+            forum::Column::ThreadCount,
+            Expr::col(forum::Column::ThreadCount).add(1),
+        );
+    }
+    update
+        .filter(forum::Column::Id.eq(forum_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes a deleted post from its forum's post count.
+pub async fn record_deleted_post<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<(), DbErr> {
+    forum::Entity::update_many()
+        .col_expr(
+            forum::Column::PostCount,
+            Expr::col(forum::Column::PostCount).sub(1),
+        )
+        .filter(forum::Column::Id.eq(forum_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The transactional outbox: services append events here inside their own transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, sea_query::Expr,
+};
+
+use crate::outbox_event;
+
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub actor_id: Option<i64>,
+    pub subject_id: i64,
+    pub payload: String,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn append<C: ConnectionTrait>(db: &C, event: NewEvent<'_>) -> Result<(), DbErr> {
+    outbox_event::ActiveModel {
+        kind: Set(event.kind.to_owned()),
+        actor_id: Set(event.actor_id),
+        subject_id: Set(event.subject_id),
+        payload: Set(event.payload),
+        created_at: Set(event.now),
+        processed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The oldest events not yet processed, in the order they were written.
+pub async fn pending<C: ConnectionTrait>(
+    db: &C,
+    limit: u64,
+) -> Result<Vec<outbox_event::Model>, DbErr> {
+    outbox_event::Entity::find()
+        .filter(outbox_event::Column::ProcessedAt.is_null())
+        .order_by_asc(outbox_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn mark_processed<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox_event::Entity::update_many()
+        .col_expr(outbox_event::Column::ProcessedAt, Expr::value(now))
+        .filter(outbox_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

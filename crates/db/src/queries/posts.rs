@@ -1,0 +1,221 @@
+//! Posts: a thread's posts with their authors, a member's recent posts, creation, edits with
+//! their revisions, and deletion that leaves a placeholder in the tree.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Alias, Expr, Order, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
+};
+
+use super::{Page, fetch_all};
+use crate::{post, post_revision, thread, user};
+
+/// A post with what a page shows of its author.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct PostWithAuthor {
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub body_source: String,
+    pub body_html: String,
+    pub like_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub author_name: String,
+    pub author_display_name: Option<String>,
+    pub author_local: bool,
+    pub author_post_count: i64,
+    pub author_profile_url: Option<String>,
+}
+
+/// Every post of a thread in id order, authors joined in: one query whatever the thread's size.
+pub async fn in_thread<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+) -> Result<Vec<PostWithAuthor>, DbErr> {
+    let p = post::Entity;
+    let u = user::Entity;
+    let select = Query::select()
+        .columns([
+            (p, post::Column::Id),
+            (p, post::Column::ThreadId),
+            (p, post::Column::ParentId),
+            (p, post::Column::AuthorId),
+            (p, post::Column::BodySource),
+            (p, post::Column::BodyHtml),
+            (p, post::Column::LikeCount),
+            (p, post::Column::CreatedAt),
+            (p, post::Column::EditedAt),
+            (p, post::Column::DeletedAt),
+        ])
+        .expr_as(
+            Expr::col((u, user::Column::Name)),
+            Alias::new("author_name"),
+        )
+        .expr_as(
+            Expr::col((u, user::Column::DisplayName)),
+            Alias::new("author_display_name"),
+        )
+        .expr_as(
+            Expr::col((u, user::Column::Local)),
+            Alias::new("author_local"),
+        )
+        .expr_as(
+            Expr::col((u, user::Column::PostCount)),
+            Alias::new("author_post_count"),
+        )
+        .expr_as(
+            Expr::col((u, user::Column::ProfileUrl)),
+            Alias::new("author_profile_url"),
+        )
+        .from(p)
+        .inner_join(
+            u,
+            Expr::col((u, user::Column::Id)).equals((p, post::Column::AuthorId)),
+        )
+        .and_where(Expr::col((p, post::Column::ThreadId)).eq(thread_id))
+        .order_by((p, post::Column::Id), Order::Asc)
+        .to_owned();
+    fetch_all(db, &select).await
+}
+
+/// A member's post as their profile lists it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct RecentPost {
+    pub id: i64,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub body_html: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member's newest posts that are not deleted.
+pub async fn recent_by_author<C: ConnectionTrait>(
+    db: &C,
+    author_id: i64,
+    limit: u64,
+) -> Result<Page<RecentPost>, DbErr> {
+    let p = post::Entity;
+    let t = thread::Entity;
+    let select = Query::select()
+        .columns([
+            (p, post::Column::Id),
+            (p, post::Column::ThreadId),
+            (p, post::Column::BodyHtml),
+            (p, post::Column::CreatedAt),
+        ])
+        .expr_as(
+            Expr::col((t, thread::Column::Title)),
+            Alias::new("thread_title"),
+        )
+        .from(p)
+        .inner_join(
+            t,
+            Expr::col((t, thread::Column::Id)).equals((p, post::Column::ThreadId)),
+        )
+        .and_where(Expr::col((p, post::Column::AuthorId)).eq(author_id))
+        .and_where(Expr::col((p, post::Column::DeletedAt)).is_null())
+        .order_by((p, post::Column::Id), Order::Desc)
+        .limit(limit + 1)
+        .to_owned();
+    Ok(Page::from_overfetch(fetch_all(db, &select).await?, limit))
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<post::Model>, DbErr> {
+    post::Entity::find_by_id(id).one(db).await
+}
+
+pub struct NewPost<'a> {
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub body_source: &'a str,
+    pub body_html: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn insert<C: ConnectionTrait>(db: &C, new: NewPost<'_>) -> Result<post::Model, DbErr> {
+    post::ActiveModel {
+        thread_id: Set(new.thread_id),
+        parent_id: Set(new.parent_id),
+        author_id: Set(new.author_id),
+        body_source: Set(new.body_source.to_owned()),
+        body_html: Set(new.body_html.to_owned()),
+        like_count: Set(0),
+        created_at: Set(new.now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Replaces a post's body, keeping the previous body as a revision.
+pub async fn replace_body<C: ConnectionTrait>(
+    db: &C,
+    previous: &post::Model,
+    editor_id: i64,
+    body_source: &str,
+    body_html: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    post_revision::ActiveModel {
+        post_id: Set(previous.id),
+        editor_id: Set(Some(editor_id)),
+        body_source: Set(previous.body_source.clone()),
+        body_html: Set(previous.body_html.clone()),
+        created_at: Set(previous.edited_at.unwrap_or(previous.created_at)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    post::Entity::update_many()
+        .col_expr(post::Column::BodySource, Expr::value(body_source))
+        .col_expr(post::Column::BodyHtml, Expr::value(body_html))
+        .col_expr(post::Column::EditedAt, Expr::value(now))
+        .filter(post::Column::Id.eq(previous.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a post deleted and empties its body; the row stays so replies keep their place.
+/// Revisions go with the content: a deleted post's words are not kept anywhere.
+pub async fn mark_deleted<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    post::Entity::update_many()
+        .col_expr(post::Column::BodySource, Expr::value(""))
+        .col_expr(post::Column::BodyHtml, Expr::value(""))
+        .col_expr(post::Column::DeletedAt, Expr::value(now))
+        .filter(post::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    post_revision::Entity::delete_many()
+        .filter(post_revision::Column::PostId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A post's earlier versions, oldest first.
+pub async fn revisions<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Vec<post_revision::Model>, DbErr> {
+    post_revision::Entity::find()
+        .filter(post_revision::Column::PostId.eq(post_id))
+        .order_by_asc(post_revision::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    post::Entity::find().count(db).await
+}

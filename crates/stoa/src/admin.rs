@@ -1,0 +1,143 @@
+//! `stoa admin …`: create members and forums, and fill a database with demo content.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use rand::RngCore;
+use stoa_core::{accounts, forums, seed};
+use stoa_db::DatabaseConnection;
+use stoa_db::queries::users;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Creates a member. The password is read from standard input, or generated and printed.
+    CreateUser {
+        name: String,
+        /// Make the member an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Creates a forum (and its group, if new).
+    CreateForum {
+        /// The forum's address and handle: lower-case letters, digits and dashes.
+        slug: String,
+        /// The forum's name as members see it.
+        #[arg(long)]
+        name: String,
+        /// The group it is listed under on the forum index.
+        #[arg(long)]
+        group: Option<String>,
+        /// The statement of purpose shown at the top of the forum.
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// Members who host the forum (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+    },
+    /// Fills the database with demo threads and replies by a dozen demo authors.
+    SeedDemo {
+        #[arg(long, default_value_t = 20)]
+        threads: usize,
+        #[arg(long, default_value_t = 10)]
+        replies: usize,
+        /// Seed for the random choices, for repeatable benchmark databases.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn core_error(e: stoa_core::CoreError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+fn generated_password() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn password_from_stdin() -> Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .context("reading the password from standard input")?;
+    let password = text.lines().next().unwrap_or("").to_owned();
+    Ok((!password.is_empty()).then_some(password))
+}
+
+pub async fn run(db: &DatabaseConnection, command: AdminCommand) -> Result<()> {
+    match command {
+        AdminCommand::CreateUser { name, admin } => {
+            let (password, generated) = match password_from_stdin()? {
+                Some(p) => (p, false),
+                None => (generated_password(), true),
+            };
+            let user = accounts::register(db, &name, &password, admin)
+                .await
+                .map_err(core_error)?;
+            let role = if admin { "administrator" } else { "member" };
+            println!("Created {role} {} (id {}).", user.name, user.id);
+            if generated {
+                println!("Password: {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::CreateForum {
+            slug,
+            name,
+            group,
+            purpose,
+            hosts,
+        } => {
+            let mut host_ids = Vec::new();
+            for host in &hosts {
+                let user = users::by_name(db, host)
+                    .await?
+                    .ok_or_else(|| anyhow!("no member named {host:?} to make host"))?;
+                host_ids.push(user.id);
+            }
+            let forum = forums::create_forum(
+                db,
+                forums::NewForum {
+                    group: group.as_deref(),
+                    slug: &slug,
+                    name: &name,
+                    purpose: &purpose,
+                    position: i32::MAX / 2,
+                },
+            )
+            .await
+            .map_err(core_error)?;
+            for id in host_ids {
+                forums::add_host(db, forum.id, id)
+                    .await
+                    .map_err(core_error)?;
+            }
+            println!("Created forum {} at /f/{}.", forum.name, forum.slug);
+            Ok(())
+        }
+        AdminCommand::SeedDemo {
+            threads,
+            replies,
+            seed,
+        } => {
+            if threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+            let seeded = seed::seed_demo(db, threads, replies, seed)
+                .await
+                .map_err(core_error)?;
+            println!(
+                "Seeded {} threads and {} posts ({} new demo authors, password demo-password).",
+                seeded.threads, seeded.posts, seeded.authors
+            );
+            Ok(())
+        }
+    }
+}

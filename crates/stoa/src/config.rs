@@ -1,0 +1,150 @@
+//! The typed configuration: defaults, then an optional TOML file, then `STOA_*` environment
+//! variables (the environment wins). Secrets belong in the environment, never in the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where Stoa keeps its files (the SQLite database by default).
+    pub data_dir: PathBuf,
+    /// `sqlite:path` or `postgres://user@host/db`. Empty: `<data_dir>/stoa.db`.
+    pub database_url: String,
+    /// Address and port to listen on.
+    pub bind: String,
+    /// The public URL of the instance. Empty: `http://<bind>`.
+    pub base_url: String,
+    /// The name in every page's header.
+    pub site_name: String,
+    /// A TOML file of starter forum groups and forums. Empty: the set that ships with Stoa.
+    pub starter_forums: String,
+    /// Trust `X-Forwarded-For` (only when a reverse proxy in front of Stoa sets it).
+    pub trust_forwarded_for: bool,
+    /// Log filter, in `tracing` syntax.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("stoa-data"),
+            database_url: String::new(),
+            bind: "127.0.0.1:8080".into(),
+            base_url: String::new(),
+            site_name: "Stoa".into(),
+            starter_forums: String::new(),
+            trust_forwarded_for: false,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration from an optional file and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("configuration file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("STOA_"))
+            .extract()
+            .context("reading the configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.database_url()?;
+        self.base_url()?;
+        self.bind.parse::<std::net::SocketAddr>().with_context(|| {
+            format!(
+                "bind = {:?} is not an address like 127.0.0.1:8080",
+                self.bind
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> Result<String> {
+        if self.database_url.is_empty() {
+            let path = self.data_dir.join("stoa.db");
+            return Ok(format!("sqlite:{}?mode=rwc", path.display()));
+        }
+        let url = &self.database_url;
+        if url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
+            Ok(url.clone())
+        } else {
+            bail!("database_url must start with sqlite: or postgres://, not {url:?}")
+        }
+    }
+
+    pub fn base_url(&self) -> Result<Url> {
+        let text = if self.base_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.base_url.clone()
+        };
+        let url = Url::parse(&text).with_context(|| format!("base_url {text:?} is not a URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            bail!("base_url must be http or https, not {text:?}");
+        }
+        Ok(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/stoa.example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(&text))
+            .extract()
+            .unwrap();
+        // The example documents the defaults; it must not drift from them.
+        assert_eq!(parsed, Config::default());
+        let explicit: Config = Toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            explicit,
+            Config::default(),
+            "every key is written out in the example"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let config = Config {
+            database_url: "mysql://x".into(),
+            ..Config::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("database_url"), "{err}");
+        let config = Config {
+            bind: "nowhere".into(),
+            ..Config::default()
+        };
+        assert!(config.validate().unwrap_err().to_string().contains("bind"));
+    }
+
+    #[test]
+    fn default_database_is_a_file_in_the_data_dir() {
+        let url = Config::default().database_url().unwrap();
+        assert_eq!(url, "sqlite:stoa-data/stoa.db?mode=rwc");
+    }
+}

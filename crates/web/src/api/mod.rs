@@ -1,0 +1,160 @@
+//! The JSON API under `/api/v1`: the forum's resources for apps, scripts and tests, described by
+//! the OpenAPI document at `/api/v1/openapi.json`. Errors are `{"error", "detail"}`.
+
+mod accounts;
+mod forums;
+mod threads;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+use utoipa::OpenApi;
+
+use crate::auth::{Credential, SignedIn, Viewer};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/accounts", post(accounts::create_account))
+        .route(
+            "/sessions",
+            post(accounts::create_session).delete(accounts::end_session),
+        )
+        .route("/users/{name}", get(accounts::user))
+        .route("/forums", get(forums::list))
+        .route("/forums/{slug}", get(forums::forum))
+        .route("/forums/{slug}/threads", post(threads::create_thread))
+        .route("/latest", get(forums::latest))
+        .route("/threads/{id}", get(threads::thread))
+        .route("/threads/{id}/replies", post(threads::reply))
+        .route("/posts/{id}", patch(threads::edit).delete(threads::delete))
+        .route("/posts/{id}/revisions", get(threads::revisions))
+        .fallback(api_not_found)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Stoa API", description = "The forum's resources: accounts, forums, threads and posts."),
+    paths(
+        accounts::create_account,
+        accounts::create_session,
+        accounts::end_session,
+        accounts::user,
+        forums::list,
+        forums::forum,
+        forums::latest,
+        threads::create_thread,
+        threads::thread,
+        threads::reply,
+        threads::edit,
+        threads::delete,
+        threads::revisions,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "stoa"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// A JSON body whose rejection (malformed JSON, wrong content type) is an `ApiError`.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let status = match rejection {
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Err(ApiError::new(status, "bad_request", rejection.body_text()))
+            }
+        }
+    }
+}
+
+/// A signed-in member for an API call. A bearer token is enough; a browser session cookie
+/// must also send its CSRF token in `X-CSRF-Token` on anything but a read.
+pub struct ApiMember(pub SignedIn);
+
+impl<S> FromRequestParts<S> for ApiMember
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Viewer(signed_in) = Viewer::from_request_parts(parts, state)
+            .await
+            .map_err(ApiError::from)?;
+        let signed_in = signed_in.ok_or_else(ApiError::unauthorized)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if signed_in.credential == Credential::Cookie && !safe {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let matches = sent.len() == signed_in.csrf_token.len()
+                && bool::from(sent.as_bytes().ct_eq(signed_in.csrf_token.as_bytes()));
+            if !matches {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "with a session cookie, send the session's CSRF token in X-CSRF-Token",
+                ));
+            }
+        }
+        Ok(ApiMember(signed_in))
+    }
+}
+
+/// `?page=N` for paginated lists.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// Page number, from 1.
+    pub page: Option<u64>,
+}
+
+impl PageParams {
+    fn number(&self) -> u64 {
+        self.page.unwrap_or(1).max(1)
+    }
+}

@@ -1,0 +1,58 @@
+//! Stoa's HTTP face: the server-rendered forum pages, the JSON API under `/api/v1`, sessions,
+//! CSRF protection and login rate limits. Handlers stay thin: they extract, authorise, call one
+//! `stoa-core` service and pick the representation.
+
+pub mod api;
+pub mod auth;
+pub mod csrf;
+pub mod error;
+pub mod pages;
+pub mod rate_limit;
+pub mod state;
+mod time_format;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, WebConfig};
+
+/// Largest request body accepted: a 64 KiB post plus form encoding and the other fields.
+const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// The whole application. `main` serves it; tests build it the same way.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let path = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::info_span!("request", method = %request.method(), path)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves the app on a bound listener until `shutdown` resolves. Client addresses reach the
+/// handlers (login rate limits need them).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,180 @@
+//! The forum index, Latest Discussions and a forum's page.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use chrono::Utc;
+use stoa_core::forums;
+use stoa_db::queries::Page;
+use stoa_db::queries::threads::ThreadListRow;
+
+use super::layout::{Crumb, forum_crumbs};
+use super::{PageCtx, PageQuery, render};
+use crate::error::PageError;
+use crate::pages::layout::Layout;
+use crate::time_format;
+
+pub struct LatestPostView {
+    pub href: String,
+    pub ago: String,
+    pub author: String,
+}
+
+pub struct ForumRowView {
+    pub slug: String,
+    pub name: String,
+    pub purpose: String,
+    pub thread_count: i64,
+    pub post_count: i64,
+    pub latest: Option<LatestPostView>,
+}
+
+pub struct GroupView {
+    pub name: String,
+    pub forums: Vec<ForumRowView>,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    layout: Layout,
+    groups: Vec<GroupView>,
+}
+
+pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
+    let now = Utc::now();
+    let groups = forums::index(&ctx.state.db)
+        .await?
+        .into_iter()
+        .map(|group| GroupView {
+            name: group.name.unwrap_or_else(|| "Forums".into()),
+            forums: group
+                .forums
+                .into_iter()
+                .map(|f| ForumRowView {
+                    latest: match (f.last_post_at, f.last_thread_id, f.last_post_id) {
+                        (Some(at), Some(thread), Some(post)) => Some(LatestPostView {
+                            href: format!("/t/{thread}#p{post}"),
+                            ago: time_format::relative(at, now),
+                            author: f.last_post_author.clone().unwrap_or_default(),
+                        }),
+                        _ => None,
+                    },
+                    slug: f.slug,
+                    name: f.name,
+                    purpose: f.purpose,
+                    thread_count: f.thread_count,
+                    post_count: f.post_count,
+                })
+                .collect(),
+        })
+        .collect();
+    render(&IndexPage {
+        layout: ctx.layout("Forums", Vec::new()),
+        groups,
+    })
+}
+
+pub struct ThreadRowView {
+    pub id: i64,
+    pub title: String,
+    pub forum_slug: String,
+    pub forum_name: String,
+    pub author: String,
+    pub replies: i64,
+    pub last_iso: String,
+    pub last_abs: String,
+    pub last_ago: String,
+    pub last_author: Option<String>,
+}
+
+fn thread_rows(rows: Vec<ThreadListRow>) -> Vec<ThreadRowView> {
+    let now = Utc::now();
+    rows.into_iter()
+        .map(|t| ThreadRowView {
+            id: t.id,
+            title: t.title,
+            forum_slug: t.forum_slug,
+            forum_name: t.forum_name,
+            author: t.author_name,
+            replies: t.reply_count,
+            last_iso: time_format::machine(t.last_post_at),
+            last_abs: time_format::absolute(t.last_post_at),
+            last_ago: time_format::relative(t.last_post_at, now),
+            last_author: t.last_post_author,
+        })
+        .collect()
+}
+
+fn pager(base: &str, page: u64, list: &Page<ThreadListRow>) -> (Option<String>, Option<String>) {
+    let prev = (page > 1).then(|| format!("{base}?page={}", page - 1));
+    let next = list.has_more.then(|| format!("{base}?page={}", page + 1));
+    (prev, next)
+}
+
+#[derive(Template)]
+#[template(path = "latest.html")]
+struct LatestPage {
+    layout: Layout,
+    threads: Vec<ThreadRowView>,
+    show_forum: bool,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn latest(ctx: PageCtx, Query(query): Query<PageQuery>) -> Result<Response, PageError> {
+    let page = query.number();
+    let list = forums::latest(&ctx.state.db, page).await?;
+    let (prev_href, next_href) = pager("/latest", page, &list);
+    render(&LatestPage {
+        layout: ctx.layout(
+            "Latest Discussions",
+            vec![Crumb::here("Latest Discussions")],
+        ),
+        threads: thread_rows(list.items),
+        show_forum: true,
+        prev_href,
+        next_href,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "forum.html")]
+struct ForumPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    purpose: String,
+    thread_count: i64,
+    post_count: i64,
+    hosts: Vec<String>,
+    threads: Vec<ThreadRowView>,
+    show_forum: bool,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn forum(
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let page = query.number();
+    let view = forums::forum_page(&ctx.state.db, &slug, page).await?;
+    let (prev_href, next_href) = pager(&format!("/f/{slug}"), page, &view.threads);
+    let mut crumbs = forum_crumbs(view.group_name.as_deref(), None);
+    crumbs.push(Crumb::here(view.forum.name.clone()));
+    render(&ForumPage {
+        layout: ctx.layout(view.forum.name.clone(), crumbs),
+        slug: view.forum.slug,
+        name: view.forum.name,
+        purpose: view.forum.purpose,
+        thread_count: view.forum.thread_count,
+        post_count: view.forum.post_count,
+        hosts: view.hosts,
+        threads: thread_rows(view.threads.items),
+        show_forum: false,
+        prev_href,
+        next_href,
+    })
+}

@@ -1,0 +1,59 @@
+//! What every page's frame needs: title, breadcrumbs, the signed-in member and their CSRF token.
+
+/// One step of the breadcrumbs; the last has no link.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+impl Crumb {
+    pub fn link(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Crumb {
+            label: label.into(),
+            href: Some(href.into()),
+        }
+    }
+
+    pub fn here(label: impl Into<String>) -> Self {
+        Crumb {
+            label: label.into(),
+            href: None,
+        }
+    }
+}
+
+/// The frame of a page (see `templates/base.html`).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub site_name: String,
+    pub title: String,
+    pub crumbs: Vec<Crumb>,
+    pub viewer: Option<String>,
+    pub csrf: String,
+}
+
+impl Layout {
+    /// A frame without a member, for error pages.
+    pub fn bare(title: &str) -> Self {
+        Layout {
+            site_name: "Stoa".into(),
+            title: title.to_owned(),
+            crumbs: Vec::new(),
+            viewer: None,
+            csrf: String::new(),
+        }
+    }
+}
+
+/// Breadcrumbs start at Latest Discussions, then the group, the forum and the page itself.
+pub fn forum_crumbs(group: Option<&str>, forum: Option<(&str, &str)>) -> Vec<Crumb> {
+    let mut crumbs = vec![Crumb::link("Latest Discussions", "/latest")];
+    if let Some(group) = group {
+        crumbs.push(Crumb::link(group, "/"));
+    }
+    if let Some((name, slug)) = forum {
+        crumbs.push(Crumb::link(name, format!("/f/{slug}")));
+    }
+    crumbs
+}

@@ -1,0 +1,197 @@
+//! Server-rendered HTML pages. They work without JavaScript: every action is a link or a form.
+
+pub mod accounts;
+pub mod forums;
+pub mod layout;
+pub mod threads;
+
+use askama::Template;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{SignedIn, Viewer};
+use crate::csrf;
+use crate::error::PageError;
+use crate::state::AppState;
+use layout::{Crumb, Layout};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(forums::index))
+        .route("/latest", get(forums::latest))
+        .route("/f/{slug}", get(forums::forum))
+        .route(
+            "/f/{slug}/new",
+            get(threads::new_thread_form).post(threads::create_thread),
+        )
+        .route("/t/{id}", get(threads::thread))
+        .route(
+            "/t/{id}/reply",
+            get(threads::reply_form).post(threads::reply),
+        )
+        .route("/p/{id}/edit", get(threads::edit_form).post(threads::edit))
+        .route(
+            "/p/{id}/delete",
+            get(threads::delete_form).post(threads::delete),
+        )
+        .route("/p/{id}/revisions", get(threads::revisions))
+        .route("/u/{name}", get(accounts::profile))
+        .route(
+            "/register",
+            get(accounts::register_form).post(accounts::register),
+        )
+        .route("/login", get(accounts::login_form).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/static/style.css", get(stylesheet))
+}
+
+const STYLESHEET: &str = include_str!("../../static/style.css");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The 404 page for any address that matches no route.
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+/// What a page handler needs besides its own inputs: state, the member, and request headers.
+pub struct PageCtx {
+    pub state: AppState,
+    pub viewer: Viewer,
+    pub headers: HeaderMap,
+}
+
+impl<S> FromRequestParts<S> for PageCtx
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        Ok(PageCtx {
+            state: AppState::from_ref(state),
+            viewer,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl PageCtx {
+    pub fn layout(&self, title: impl Into<String>, crumbs: Vec<Crumb>) -> Layout {
+        Layout {
+            site_name: self.state.config.site_name.clone(),
+            title: title.into(),
+            crumbs,
+            viewer: self.viewer.name().map(str::to_owned),
+            csrf: self
+                .viewer
+                .0
+                .as_ref()
+                .map(|s| s.csrf_token.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The signed-in member, or a redirect to the login page that comes back to `return_to`.
+    pub fn require_member(&self, return_to: &str) -> Result<&SignedIn, PageError> {
+        self.viewer
+            .0
+            .as_ref()
+            .ok_or_else(|| PageError::SignInRequired {
+                return_to: return_to.to_owned(),
+            })
+    }
+
+    /// Checks the CSRF token a submitted form carried.
+    pub fn verify_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        csrf::verify(&self.headers, &self.viewer, submitted)
+    }
+
+    /// A CSRF token for a form a guest may fill in, with the cookie to set if new.
+    pub fn guest_form_token(&self) -> csrf::FormToken {
+        csrf::form_token(
+            &self.headers,
+            &self.viewer,
+            self.state.config.secure_cookies(),
+        )
+    }
+}
+
+/// Renders a template into a 200 page.
+pub fn render(template: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Renders a form again with the status that says why it was not accepted.
+pub fn render_with_status(
+    status: StatusCode,
+    template: &impl Template,
+) -> Result<Response, PageError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+/// Adds a `Set-Cookie` header when there is one.
+pub fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(cookie) = cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A form body; a malformed one becomes a 400 page instead of axum's plain-text rejection.
+pub struct PageForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(PageError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// `?page=N` on paginated lists; pages count from 1.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<u64>,
+}
+
+impl PageQuery {
+    pub fn number(&self) -> u64 {
+        self.page.unwrap_or(1).max(1)
+    }
+}
+
+/// Where a redirect after a form goes: only paths on this site, never another host.
+pub fn safe_return_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}

@@ -1,0 +1,49 @@
+//! The state every handler shares: the database pool, the public base URL and the login limiter.
+
+use std::sync::Arc;
+
+use stoa_db::DatabaseConnection;
+use url::Url;
+
+use crate::rate_limit::LoginLimiter;
+
+/// What the web layer needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The public URL of the instance; every absolute link is built from it.
+    pub base_url: Url,
+    /// The name shown in every page's header and title.
+    pub site_name: String,
+    /// Trust the first `X-Forwarded-For` address (only behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl WebConfig {
+    /// Cookies are marked `Secure` when the instance is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// An absolute URL for a path of this instance.
+    pub fn absolute(&self, path: &str) -> String {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<WebConfig>,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: WebConfig) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+            login_limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Schema migrations for Stoa, portable across SQLite and PostgreSQL.
+//!
+//! Applied migrations are never edited: a change to the schema is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}
