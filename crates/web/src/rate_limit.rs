@@ -95,6 +95,25 @@ impl LoginLimiter {
     }
 }
 
+/// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the operator
+/// said a reverse proxy sets it (otherwise anyone could pick their own address).
+pub fn client_address(
+    state: &crate::AppState,
+    headers: &axum::http::HeaderMap,
+    peer: std::net::SocketAddr,
+) -> IpAddr {
+    if state.config.trust_forwarded_for
+        && let Some(forwarded) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return forwarded;
+    }
+    peer.ip()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,23 +146,4 @@ mod tests {
                 .is_none()
         );
     }
-}
-
-/// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the operator
-/// said a reverse proxy sets it (otherwise anyone could pick their own address).
-pub fn client_address(
-    state: &crate::AppState,
-    headers: &axum::http::HeaderMap,
-    peer: std::net::SocketAddr,
-) -> IpAddr {
-    if state.config.trust_forwarded_for
-        && let Some(forwarded) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return forwarded;
-    }
-    peer.ip()
 }

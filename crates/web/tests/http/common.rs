@@ -1,0 +1,330 @@
+//! The test harness: a real Stoa app on a real database (a fresh SQLite file, or a fresh
+//! PostgreSQL database when `STOA_TEST_DATABASE_URL` is set), served over real HTTP on loopback.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use rand::RngCore;
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use stoa_core::forums::{DEFAULT_STARTER_FORUMS, StarterForums};
+use stoa_db::DatabaseConnection;
+use stoa_web::{AppState, WebConfig};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    _dir: Option<Arc<tempfile::TempDir>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A database for one test: its URL and, for SQLite, the folder that holds it.
+pub async fn fresh_database() -> (String, Option<Arc<tempfile::TempDir>>) {
+    match std::env::var("STOA_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let mut bytes = [0u8; 6];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let name = format!("stoa_test_{}", hex::encode(bytes));
+            let admin = stoa_db::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            use stoa_db::ConnectionTrait;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut url = url::Url::parse(&admin_url).expect("STOA_TEST_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite:{}?mode=rwc", dir.path().join("stoa.db").display());
+            (url, Some(Arc::new(dir)))
+        }
+    }
+}
+
+pub struct Options {
+    pub base_url: Option<String>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Options { base_url: None }).await
+    }
+
+    pub async fn spawn_with(options: Options) -> TestApp {
+        let (url, dir) = fresh_database().await;
+        let db = stoa_db::connect(&url).await.expect("connect");
+        stoa_db::migrate(&db).await.expect("migrate");
+        let starter = StarterForums::parse(DEFAULT_STARTER_FORUMS).unwrap();
+        stoa_core::forums::seed_starter(&db, &starter)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let config = WebConfig {
+            base_url: url::Url::parse(options.base_url.as_deref().unwrap_or(&base)).unwrap(),
+            site_name: "Stoa".into(),
+            trust_forwarded_for: false,
+        };
+        let state = AppState::new(db.clone(), config);
+        let app = stoa_web::router(state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            stoa_web::serve(listener, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            base,
+            db,
+            state,
+            _dir: dir,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects, like a careful browser.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            base: self.base.clone(),
+            token: None,
+        }
+    }
+
+    /// Registers a member through the API and returns a client signed in with a bearer token.
+    pub async fn member(&self, name: &str) -> Api {
+        let mut api = self.api();
+        let (status, body) = api
+            .post(
+                "/api/v1/accounts",
+                json!({"username": name, "password": "correct horse"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        api.login(name, "correct horse").await;
+        api
+    }
+
+    /// A member made administrator directly in the database.
+    pub async fn admin(&self, name: &str) -> Api {
+        let api = self.member(name).await;
+        let user = stoa_db::queries::users::by_name(&self.db, name)
+            .await
+            .unwrap()
+            .unwrap();
+        stoa_db::queries::users::set_admin(&self.db, user.id, true)
+            .await
+            .unwrap();
+        api
+    }
+}
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        let re = regex::Regex::new(r#"name="csrf" value="([0-9a-f]*)""#).unwrap();
+        re.captures(&self.body)
+            .map(|c| c[1].to_owned())
+            .unwrap_or_default()
+    }
+}
+
+async fn page(response: reqwest::Response) -> Page {
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let set_cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let body = response.text().await.unwrap();
+    Page {
+        status,
+        location,
+        set_cookies,
+        body,
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Page {
+        page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Submits a form the way a browser would: load the page, take its CSRF token, post.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        assert!(!token.is_empty(), "no CSRF token on {form_page}");
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn register(&self, name: &str, password: &str) -> Page {
+        self.submit(
+            "/register",
+            "/register",
+            &[("username", name), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn login(&self, name: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", name), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+pub struct Api {
+    pub client: Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        Self::send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::send(self.request(reqwest::Method::POST, path).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::send(self.request(reqwest::Method::PATCH, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        Self::send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    pub async fn login(&mut self, name: &str, password: &str) {
+        let (status, body) = self
+            .post(
+                "/api/v1/sessions",
+                json!({"username": name, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.token = Some(body["token"].as_str().unwrap().to_owned());
+    }
+
+    /// Starts a thread; returns (thread id, starter post id).
+    pub async fn thread(&self, forum: &str, title: &str, body: &str) -> (i64, i64) {
+        let (status, created) = self
+            .post(
+                &format!("/api/v1/forums/{forum}/threads"),
+                json!({"title": title, "body": body}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        (
+            created["thread_id"].as_i64().unwrap(),
+            created["post_id"].as_i64().unwrap(),
+        )
+    }
+
+    /// Replies to a post; returns the reply's id.
+    pub async fn reply(&self, thread: i64, parent: i64, body: &str) -> i64 {
+        let (status, created) = self
+            .post(
+                &format!("/api/v1/threads/{thread}/replies"),
+                json!({"parent_id": parent, "body": body}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["post_id"].as_i64().unwrap()
+    }
+}

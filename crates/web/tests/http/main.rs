@@ -1,0 +1,9 @@
+//! Integration tests over real HTTP: the forum's pages and its JSON API, on SQLite or (with
+//! `STOA_TEST_DATABASE_URL`) on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod common;
+mod pages;
+mod storage;

@@ -1,0 +1,78 @@
+//! Storage guarantees: the outbox is written with every change, and migrations round-trip.
+
+use stoa_db::queries::outbox;
+
+use crate::common::{TestApp, fresh_database};
+
+#[tokio::test]
+async fn every_change_writes_an_outbox_event_in_order() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("books", "Events", "x").await;
+    let reply = alice.reply(thread, starter, "y").await;
+    alice
+        .patch(
+            &format!("/api/v1/posts/{reply}"),
+            serde_json::json!({"body": "z"}),
+        )
+        .await;
+    alice.delete(&format!("/api/v1/posts/{reply}")).await;
+    // A refused change writes nothing.
+    let (status, _) = alice
+        .post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            serde_json::json!({"parent_id": 9999, "body": "nothing"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+
+    let events = outbox::pending(&app.db, 100).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "thread_created",
+            "reply_created",
+            "post_edited",
+            "post_deleted"
+        ]
+    );
+    let payload: serde_json::Value = serde_json::from_str(&events[1].payload).unwrap();
+    assert_eq!(payload["thread_id"], thread);
+    assert_eq!(payload["post_id"], reply);
+    assert_eq!(payload["parent_id"], starter);
+    assert!(events.iter().all(|e| e.actor_id.is_some()));
+
+    outbox::mark_processed(&app.db, events[0].id, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(outbox::pending(&app.db, 100).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again() {
+    let (url, _dir) = fresh_database().await;
+    let db = stoa_db::connect(&url).await.unwrap();
+    stoa_db::migrate(&db).await.unwrap();
+    let starter =
+        stoa_core::forums::StarterForums::parse(stoa_core::forums::DEFAULT_STARTER_FORUMS).unwrap();
+    assert!(
+        stoa_core::forums::seed_starter(&db, &starter)
+            .await
+            .unwrap()
+            >= 8
+    );
+    stoa_db::migrate_down_all(&db).await.unwrap();
+    assert!(
+        stoa_db::queries::forums::count(&db).await.is_err(),
+        "tables are gone"
+    );
+    stoa_db::migrate(&db).await.unwrap();
+    assert_eq!(stoa_db::queries::forums::count(&db).await.unwrap(), 0);
+    assert!(
+        stoa_core::forums::seed_starter(&db, &starter)
+            .await
+            .unwrap()
+            >= 8
+    );
+}
