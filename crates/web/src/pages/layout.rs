@@ -27,6 +27,7 @@ impl Crumb {
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub site_name: String,
+    pub stylesheet: &'static str,
     pub title: String,
     pub crumbs: Vec<Crumb>,
     pub viewer: Option<String>,
@@ -38,6 +39,7 @@ impl Layout {
     pub fn bare(title: &str) -> Self {
         Layout {
             site_name: "Stoa".into(),
+            stylesheet: super::STYLESHEET_HREF.as_str(),
             title: title.to_owned(),
             crumbs: Vec::new(),
             viewer: None,

@@ -53,11 +53,20 @@ pub fn routes() -> Router<AppState> {
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 
+/// The stylesheet's address with a fingerprint of its content: browsers may cache it for long,
+/// and a new version of Stoa still reaches them at once.
+pub static STYLESHEET_HREF: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    STYLESHEET.hash(&mut hasher);
+    format!("/static/style.css?v={:016x}", hasher.finish())
+});
+
 async fn stylesheet() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CACHE_CONTROL, "public, max-age=604800"),
         ],
         STYLESHEET,
     )
@@ -97,6 +106,7 @@ impl PageCtx {
     pub fn layout(&self, title: impl Into<String>, crumbs: Vec<Crumb>) -> Layout {
         Layout {
             site_name: self.state.config.site_name.clone(),
+            stylesheet: STYLESHEET_HREF.as_str(),
             title: title.into(),
             crumbs,
             viewer: self.viewer.name().map(str::to_owned),
