@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::RngCore;
 use reqwest::redirect::Policy;
@@ -15,6 +16,8 @@ use stoa_web::{AppState, WebConfig};
 
 pub struct TestApp {
     pub base: String,
+    /// Every SQL statement the app runs is counted here.
+    pub queries: Arc<AtomicUsize>,
     pub db: DatabaseConnection,
     pub state: AppState,
     _dir: Option<Arc<tempfile::TempDir>>,
@@ -68,7 +71,12 @@ impl TestApp {
 
     pub async fn spawn_with(options: Options) -> TestApp {
         let (url, dir) = fresh_database().await;
-        let db = stoa_db::connect(&url).await.expect("connect");
+        let mut db = stoa_db::connect(&url).await.expect("connect");
+        let queries = Arc::new(AtomicUsize::new(0));
+        let counter = queries.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
         stoa_db::migrate(&db).await.expect("migrate");
         let starter = StarterForums::parse(DEFAULT_STARTER_FORUMS).unwrap();
         stoa_core::forums::seed_starter(&db, &starter)
@@ -94,11 +102,20 @@ impl TestApp {
         });
         TestApp {
             base,
+            queries,
             db,
             state,
             _dir: dir,
             shutdown: Some(tx),
         }
+    }
+
+    /// How many SQL statements one GET of `path` runs.
+    pub async fn queries_for(&self, browser: &Browser, path: &str) -> usize {
+        let before = self.queries.load(Ordering::SeqCst);
+        let page = browser.get(path).await;
+        assert_eq!(page.status, reqwest::StatusCode::OK, "{path}");
+        self.queries.load(Ordering::SeqCst) - before
     }
 
     pub fn url(&self, path: &str) -> String {

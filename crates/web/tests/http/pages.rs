@@ -626,3 +626,35 @@ async fn pages_are_readable_on_phones_and_in_dark_mode() {
     );
     let _ = json!({});
 }
+
+#[tokio::test]
+async fn sql_queries_per_page_stay_few_and_do_not_grow_with_the_thread() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (small, small_starter) = alice.thread("books", "Small", "x").await;
+    alice.reply(small, small_starter, "one").await;
+    let (big, big_starter) = alice.thread("books", "Big", "x").await;
+    let mut parent = big_starter;
+    for i in 0..200 {
+        let reply = alice.reply(big, parent, &format!("reply {i}")).await;
+        // Alternate deep chains and wide fans.
+        if i % 3 != 0 {
+            parent = reply;
+        }
+    }
+    let guest = app.browser();
+    let member = app.browser();
+    member.login("alice", "correct horse").await;
+    let mut report = Vec::new();
+    for browser in [&guest, &member] {
+        let small_thread = app.queries_for(browser, &format!("/t/{small}")).await;
+        let big_thread = app.queries_for(browser, &format!("/t/{big}")).await;
+        assert_eq!(small_thread, big_thread, "a thread page's queries do not grow with replies");
+        for path in ["/", "/latest", "/f/books", "/u/alice", &format!("/t/{big}")] {
+            let count = app.queries_for(browser, path).await;
+            assert!(count <= 6, "{path}: {count} queries");
+            report.push(format!("{path}={count}"));
+        }
+    }
+    println!("queries per page (guest, then signed in): {}", report.join(" "));
+}
