@@ -226,6 +226,8 @@ impl MigrationTrait for Migration {
                     // Set in the same transaction that inserts the starter post.
                     .col(ColumnDef::new(Threads::StarterPostId).big_integer().null())
                     .col(counter(Threads::ReplyCount))
+                    // Bumped by every change to the thread's posts; caches compare it.
+                    .col(counter(Threads::Revision))
                     .col(timestamp(Threads::LastPostAt))
                     .col(
                         ColumnDef::new(Threads::LastPostAuthorId)
@@ -561,6 +563,7 @@ enum Threads {
     Title,
     StarterPostId,
     ReplyCount,
+    Revision,
     LastPostAt,
     LastPostAuthorId,
     Locked,

@@ -1,6 +1,9 @@
 //! Threads and posts: starting a thread, replying anywhere in the tree, editing with kept
 //! revisions, deleting to a placeholder. Each runs in one transaction with its outbox event.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use stoa_db::queries::{forums, posts, threads, users};
 use stoa_db::{ConnectionTrait, TransactionSession, TransactionTrait, post, post_revision};
@@ -209,6 +212,7 @@ pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
         .ok_or(CoreError::NotFound("thread"))?;
     let now = Utc::now();
     posts::replace_body(&txn, &post, actor.id, body, &html, now).await?;
+    threads::bump_revision(&txn, thread.id).await?;
     let event = Event::PostEdited {
         forum_id: thread.forum_id,
         thread_id: thread.id,
@@ -240,6 +244,8 @@ pub async fn delete_post<C: ConnectionTrait + TransactionTrait>(
     forums::record_deleted_post(&txn, thread.forum_id).await?;
     if post.parent_id.is_some() {
         threads::record_deleted_reply(&txn, thread.id).await?;
+    } else {
+        threads::bump_revision(&txn, thread.id).await?;
     }
     let event = Event::PostDeleted {
         forum_id: thread.forum_id,
@@ -257,19 +263,68 @@ pub async fn delete_post<C: ConnectionTrait + TransactionTrait>(
 /// A thread as a page shows it: the header for breadcrumbs and the posts in tree order.
 pub struct ThreadView {
     pub header: threads::ThreadHeader,
-    pub posts: Vec<TreePost>,
+    pub posts: Arc<Vec<TreePost>>,
 }
 
-/// Loads a thread and its whole reply tree in two queries, whatever the number of replies.
-pub async fn thread_view<C: ConnectionTrait>(db: &C, thread_id: i64) -> CoreResult<ThreadView> {
+/// Recently read reply trees, so a busy thread is not loaded and ordered again for every reader.
+///
+/// An entry is used only while the thread's `revision` (bumped in the same transaction as every
+/// reply, edit and deletion) is unchanged, so a change shows at once, on every process sharing
+/// the database. What the revision does not cover — an author's post count — may lag by at most
+/// `MAX_AGE`.
+pub struct ThreadCache {
+    entries: quick_cache::sync::Cache<i64, Arc<CachedTree>>,
+}
+
+struct CachedTree {
+    revision: i64,
+    loaded_at: Instant,
+    posts: Arc<Vec<TreePost>>,
+}
+
+impl ThreadCache {
+    /// How long an unchanged thread's tree is reused.
+    pub const MAX_AGE: Duration = Duration::from_secs(10);
+
+    /// A cache holding at most `threads` reply trees.
+    pub fn new(threads: usize) -> Self {
+        ThreadCache {
+            entries: quick_cache::sync::Cache::new(threads.max(1)),
+        }
+    }
+
+    fn get(&self, thread_id: i64, revision: i64) -> Option<Arc<Vec<TreePost>>> {
+        let entry = self.entries.get(&thread_id)?;
+        (entry.revision == revision && entry.loaded_at.elapsed() < Self::MAX_AGE)
+            .then(|| entry.posts.clone())
+    }
+}
+
+/// Loads a thread with its whole reply tree: the header, then — unless a cached tree of the same
+/// revision is at hand — every post in one more query, whatever the number of replies.
+pub async fn thread_view<C: ConnectionTrait>(
+    db: &C,
+    cache: &ThreadCache,
+    thread_id: i64,
+) -> CoreResult<ThreadView> {
     let header = threads::header(db, thread_id)
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
-    let posts = posts::in_thread(db, thread_id).await?;
-    Ok(ThreadView {
-        header,
-        posts: tree::depth_first(posts),
-    })
+    if let Some(posts) = cache.get(thread_id, header.revision) {
+        return Ok(ThreadView { header, posts });
+    }
+    // Read after the header: if a reply lands in between, the tree is newer than the revision it
+    // is filed under, and the next reader just loads it again.
+    let posts = Arc::new(tree::depth_first(posts::in_thread(db, thread_id).await?));
+    cache.entries.insert(
+        thread_id,
+        Arc::new(CachedTree {
+            revision: header.revision,
+            loaded_at: Instant::now(),
+            posts: posts.clone(),
+        }),
+    );
+    Ok(ThreadView { header, posts })
 }
 
 /// A post with its thread and earlier versions, for the revisions page.

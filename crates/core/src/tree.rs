@@ -51,7 +51,6 @@ mod tests {
             thread_id: 1,
             parent_id: parent,
             author_id: 1,
-            body_source: String::new(),
             body_html: String::new(),
             like_count: 0,
             created_at: Utc::now(),

@@ -66,3 +66,32 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub async fn migrate_down_all(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::down(db, None).await
 }
+
+/// Creates an empty PostgreSQL database with a random `stoa_test_` name next to the one
+/// `admin_url` points at, and returns its URL. Test suites use it to give each test its own
+/// database; `.ci/test` drops the leftovers.
+pub async fn create_scratch_postgres_database(admin_url: &str) -> Result<String, DbErr> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    let name = format!("stoa_test_{:016x}", hasher.finish());
+    let admin = connect(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    admin.close().await?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base);
+    Ok(match query {
+        Some(query) => format!("{prefix}/{name}?{query}"),
+        None => format!("{prefix}/{name}"),
+    })
+}

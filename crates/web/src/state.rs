@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use stoa_core::posts::ThreadCache;
 use stoa_db::DatabaseConnection;
 use url::Url;
 
@@ -31,11 +32,15 @@ impl WebConfig {
     }
 }
 
+/// Reply trees kept in memory: a few hundred busy threads cost a few megabytes.
+const THREAD_CACHE_SIZE: usize = 256;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<WebConfig>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub thread_cache: Arc<ThreadCache>,
 }
 
 impl AppState {
@@ -44,6 +49,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::default()),
+            thread_cache: Arc::new(ThreadCache::new(THREAD_CACHE_SIZE)),
         }
     }
 }

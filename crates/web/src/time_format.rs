@@ -1,13 +1,31 @@
 //! Times as members read them: absolute ("2026-11-26 19:34 UTC") and relative ("3 hrs ago").
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+// Written out by hand rather than with strftime patterns: a thread page formats two times per
+// post, and parsing the pattern each time showed up in profiles.
 
 pub fn absolute(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 pub fn machine(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -33,6 +51,15 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn absolute_and_machine_times() {
+        let at = DateTime::parse_from_rfc3339("2026-03-04T05:06:07Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(absolute(at), "2026-03-04 05:06 UTC");
+        assert_eq!(machine(at), "2026-03-04T05:06:07Z");
+    }
 
     #[test]
     fn relative_times() {

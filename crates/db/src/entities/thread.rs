@@ -12,6 +12,7 @@ pub struct Model {
     pub title: String,
     pub starter_post_id: Option<i64>,
     pub reply_count: i64,
+    pub revision: i64,
     pub last_post_at: DateTimeUtc,
     pub last_post_author_id: Option<i64>,
     pub locked: bool,

@@ -103,6 +103,7 @@ pub struct ThreadHeader {
     pub author_id: i64,
     pub starter_post_id: Option<i64>,
     pub reply_count: i64,
+    pub revision: i64,
     pub locked: bool,
     pub created_at: DateTime<Utc>,
     pub last_post_at: DateTime<Utc>,
@@ -123,6 +124,7 @@ pub async fn header<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Thread
             (t, thread::Column::AuthorId),
             (t, thread::Column::StarterPostId),
             (t, thread::Column::ReplyCount),
+            (t, thread::Column::Revision),
             (t, thread::Column::Locked),
             (t, thread::Column::CreatedAt),
             (t, thread::Column::LastPostAt),
@@ -174,6 +176,7 @@ pub async fn insert<C: ConnectionTrait>(
         title: Set(new.title.to_owned()),
         starter_post_id: Set(None),
         reply_count: Set(0),
+        revision: Set(0),
         last_post_at: Set(new.now),
         last_post_author_id: Set(Some(new.author_id)),
         locked: Set(false),
@@ -209,8 +212,26 @@ pub async fn record_reply<C: ConnectionTrait>(
             thread::Column::ReplyCount,
             Expr::col(thread::Column::ReplyCount).add(1),
         )
+        .col_expr(
+            thread::Column::Revision,
+            Expr::col(thread::Column::Revision).add(1),
+        )
         .col_expr(thread::Column::LastPostAt, Expr::value(at))
         .col_expr(thread::Column::LastPostAuthorId, Expr::value(author_id))
+        .filter(thread::Column::Id.eq(thread_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a change to one of the thread's posts (an edit, or the starter's deletion), so that
+/// cached copies of the thread are refreshed.
+pub async fn bump_revision<C: ConnectionTrait>(db: &C, thread_id: i64) -> Result<(), DbErr> {
+    thread::Entity::update_many()
+        .col_expr(
+            thread::Column::Revision,
+            Expr::col(thread::Column::Revision).add(1),
+        )
         .filter(thread::Column::Id.eq(thread_id))
         .exec(db)
         .await?;
@@ -222,6 +243,10 @@ pub async fn record_deleted_reply<C: ConnectionTrait>(db: &C, thread_id: i64) ->
         .col_expr(
             thread::Column::ReplyCount,
             Expr::col(thread::Column::ReplyCount).sub(1),
+        )
+        .col_expr(
+            thread::Column::Revision,
+            Expr::col(thread::Column::Revision).add(1),
         )
         .filter(thread::Column::Id.eq(thread_id))
         .exec(db)

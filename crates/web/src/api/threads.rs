@@ -106,7 +106,7 @@ pub async fn thread(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<ThreadView>, ApiError> {
-    let view = posts::thread_view(&state.db, id).await?;
+    let view = posts::thread_view(&state.db, &state.thread_cache, id).await?;
     let h = view.header;
     let config = &state.config;
     Ok(Json(ThreadView {
@@ -122,9 +122,9 @@ pub async fn thread(
         last_post_at: h.last_post_at,
         posts: view
             .posts
-            .into_iter()
+            .iter()
             .map(|t| {
-                let p = t.post;
+                let p = t.post.clone();
                 PostView {
                     url: config.absolute(&format!("/t/{}#p{}", p.thread_id, p.id)),
                     id: p.id,

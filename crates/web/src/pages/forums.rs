@@ -70,7 +70,7 @@ pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
         })
         .collect();
     render(&IndexPage {
-        layout: ctx.layout("Forums", Vec::new()),
+        layout: ctx.layout("Forums", vec![Crumb::here("Forums")]),
         groups,
     })
 }

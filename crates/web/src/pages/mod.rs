@@ -103,7 +103,14 @@ where
 }
 
 impl PageCtx {
-    pub fn layout(&self, title: impl Into<String>, crumbs: Vec<Crumb>) -> Layout {
+    pub fn layout(&self, title: impl Into<String>, mut crumbs: Vec<Crumb>) -> Layout {
+        // Every page's breadcrumbs start at Latest Discussions, the forum's front door.
+        if crumbs
+            .first()
+            .is_none_or(|c| c.label != "Latest Discussions")
+        {
+            crumbs.insert(0, Crumb::link("Latest Discussions", "/latest"));
+        }
         Layout {
             site_name: self.state.config.site_name.clone(),
             stylesheet: STYLESHEET_HREF.as_str(),

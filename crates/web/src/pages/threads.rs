@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use stoa_core::tree::TreePost;
 use stoa_core::{CoreError, posts};
@@ -17,15 +17,16 @@ use crate::time_format;
 /// Deeper replies stop indenting further, so a long chain stays readable on a phone.
 const MAX_INDENT: usize = 8;
 
-pub struct PostView {
+/// A post as the thread page shows it; borrows the (possibly cached) tree instead of copying it.
+pub struct PostView<'a> {
     pub id: i64,
     pub thread_id: i64,
     pub depth: usize,
     pub indent: usize,
-    pub author: String,
+    pub author: &'a str,
     pub author_href: String,
     pub author_post_count: i64,
-    pub body_html: String,
+    pub body_html: &'a str,
     pub deleted: bool,
     pub created_iso: String,
     pub created_abs: String,
@@ -34,9 +35,12 @@ pub struct PostView {
     pub can_edit: bool,
 }
 
-fn post_view(tree_post: TreePost, viewer: Option<(i64, bool)>) -> PostView {
-    let now = Utc::now();
-    let p = tree_post.post;
+fn post_view(
+    tree_post: &TreePost,
+    viewer: Option<(i64, bool)>,
+    now: DateTime<Utc>,
+) -> PostView<'_> {
+    let p = &tree_post.post;
     let author_href = match (&p.author_profile_url, p.author_local) {
         (Some(url), false) => url.clone(),
         _ => format!("/u/{}", p.author_name),
@@ -46,10 +50,10 @@ fn post_view(tree_post: TreePost, viewer: Option<(i64, bool)>) -> PostView {
         thread_id: p.thread_id,
         depth: tree_post.depth,
         indent: tree_post.depth.min(MAX_INDENT),
-        author: p.author_name,
+        author: &p.author_name,
         author_href,
         author_post_count: p.author_post_count,
-        body_html: p.body_html,
+        body_html: &p.body_html,
         deleted: p.deleted_at.is_some(),
         created_iso: time_format::machine(p.created_at),
         created_abs: time_format::absolute(p.created_at),
@@ -61,20 +65,21 @@ fn post_view(tree_post: TreePost, viewer: Option<(i64, bool)>) -> PostView {
 
 #[derive(Template)]
 #[template(path = "thread.html")]
-struct ThreadPage {
+struct ThreadPage<'a> {
     layout: Layout,
     id: i64,
     title: String,
     reply_count: i64,
     forum_slug: String,
     forum_name: String,
-    posts: Vec<PostView>,
+    posts: Vec<PostView<'a>>,
     starter_id: Option<i64>,
     signed_in: bool,
 }
 
 pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let view = posts::thread_view(&ctx.state.db, id).await?;
+    let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, id).await?;
+    let now = Utc::now();
     let header = view.header;
     let viewer = ctx.viewer.0.as_ref().map(|s| (s.user.id, s.user.is_admin));
     let mut crumbs = forum_crumbs(
@@ -91,8 +96,8 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         forum_name: header.forum_name,
         posts: view
             .posts
-            .into_iter()
-            .map(|p| post_view(p, viewer))
+            .iter()
+            .map(|p| post_view(p, viewer, now))
             .collect(),
         starter_id: header.starter_post_id,
         signed_in: viewer.is_some(),
@@ -216,7 +221,7 @@ async fn reply_page(
     body: String,
     error: Option<String>,
 ) -> Result<ReplyPage, PageError> {
-    let view = posts::thread_view(&ctx.state.db, thread_id).await?;
+    let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, thread_id).await?;
     // The parent must be in this thread; otherwise show the form for the thread's starter.
     let parent = view
         .posts

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rand::RngCore;
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -36,21 +35,10 @@ impl Drop for TestApp {
 pub async fn fresh_database() -> (String, Option<Arc<tempfile::TempDir>>) {
     match std::env::var("STOA_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
-            let mut bytes = [0u8; 6];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let name = format!("stoa_test_{}", hex::encode(bytes));
-            let admin = stoa_db::connect(&admin_url)
+            let url = stoa_db::create_scratch_postgres_database(&admin_url)
                 .await
-                .expect("connect to PostgreSQL");
-            use stoa_db::ConnectionTrait;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let mut url = url::Url::parse(&admin_url).expect("STOA_TEST_DATABASE_URL is a URL");
-            url.set_path(&format!("/{name}"));
-            (url.to_string(), None)
+                .expect("create a test database in PostgreSQL");
+            (url, None)
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");

@@ -649,12 +649,18 @@ async fn sql_queries_per_page_stay_few_and_do_not_grow_with_the_thread() {
     for browser in [&guest, &member] {
         let small_thread = app.queries_for(browser, &format!("/t/{small}")).await;
         let big_thread = app.queries_for(browser, &format!("/t/{big}")).await;
-        assert_eq!(small_thread, big_thread, "a thread page's queries do not grow with replies");
+        assert_eq!(
+            small_thread, big_thread,
+            "a thread page's queries do not grow with replies"
+        );
         for path in ["/", "/latest", "/f/books", "/u/alice", &format!("/t/{big}")] {
             let count = app.queries_for(browser, path).await;
             assert!(count <= 6, "{path}: {count} queries");
             report.push(format!("{path}={count}"));
         }
     }
-    println!("queries per page (guest, then signed in): {}", report.join(" "));
+    println!(
+        "queries per page (guest, then signed in): {}",
+        report.join(" ")
+    );
 }
