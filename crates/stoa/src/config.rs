@@ -45,6 +45,18 @@ impl Default for Config {
     }
 }
 
+/// The settings that `STOA_<NAME>` environment variables may set.
+const ENV_KEYS: [&str; 8] = [
+    "data_dir",
+    "database_url",
+    "bind",
+    "base_url",
+    "site_name",
+    "starter_forums",
+    "trust_forwarded_for",
+    "log",
+];
+
 impl Config {
     /// Loads the configuration from an optional file and the environment.
     pub fn load(file: Option<&Path>) -> Result<Self> {
@@ -56,7 +68,9 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         let config: Config = figment
-            .merge(Env::prefixed("STOA_"))
+            // Only the settings' own names: other STOA_* variables (STOA_CONFIG, test settings)
+            // are not configuration, while a typo in the file is still an error.
+            .merge(Env::prefixed("STOA_").only(&ENV_KEYS))
             .extract()
             .context("reading the configuration")?;
         config.validate()?;
@@ -125,6 +139,16 @@ mod tests {
             Config::default(),
             "every key is written out in the example"
         );
+    }
+
+    #[test]
+    fn every_setting_can_come_from_the_environment() {
+        let table = toml::Table::try_from(Config::default()).unwrap();
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        let mut env_keys = ENV_KEYS.to_vec();
+        keys.sort_unstable();
+        env_keys.sort_unstable();
+        assert_eq!(keys, env_keys);
     }
 
     #[test]
