@@ -105,12 +105,15 @@ pub async fn register<C: ConnectionTrait>(
     validate_password(password)?;
     ensure_name_free(db, name).await?;
     let hash = hash_password(password).await?;
+    let keys = crate::keys::generate().await?;
     let created = users::insert_local(
         db,
         users::NewLocalUser {
             name,
             password_hash: &hash,
             is_admin,
+            public_key: &keys.public_pem,
+            private_key: &keys.private_pem,
             now: Utc::now(),
         },
     )

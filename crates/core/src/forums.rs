@@ -61,6 +61,8 @@ pub async fn create_forum<C: ConnectionTrait + TransactionTrait>(
             format!("a statement of purpose has at most {PURPOSE_MAX} characters"),
         ));
     }
+    // Generated before the transaction: it is slow, and must not hold the write lock.
+    let keys = crate::keys::generate().await?;
     let txn = stoa_db::begin_write(db).await?;
     if forums::by_slug(&txn, new.slug).await?.is_some() {
         return Err(CoreError::Conflict(format!(
@@ -92,6 +94,8 @@ pub async fn create_forum<C: ConnectionTrait + TransactionTrait>(
             name,
             purpose: new.purpose.trim(),
             position: new.position,
+            public_key: &keys.public_pem,
+            private_key: &keys.private_pem,
             now: Utc::now(),
         },
     )

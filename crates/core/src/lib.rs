@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod error;
 pub mod events;
 pub mod forums;
+pub mod keys;
 pub mod markdown;
 pub mod posts;
 pub mod seed;

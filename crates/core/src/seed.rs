@@ -99,12 +99,15 @@ pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
             Some(user) => user,
             None => {
                 seeded.authors += 1;
+                let keys = crate::keys::generate().await?;
                 users::insert_local(
                     db,
                     users::NewLocalUser {
                         name,
                         password_hash: &hash,
                         is_admin: false,
+                        public_key: &keys.public_pem,
+                        private_key: &keys.private_pem,
                         now: chrono::Utc::now(),
                     },
                 )

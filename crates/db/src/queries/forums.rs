@@ -143,6 +143,8 @@ pub struct NewForum<'a> {
     pub name: &'a str,
     pub purpose: &'a str,
     pub position: i32,
+    pub public_key: &'a str,
+    pub private_key: &'a str,
     pub now: DateTime<Utc>,
 }
 
@@ -159,6 +161,8 @@ pub async fn insert_local<C: ConnectionTrait>(
         local: Set(true),
         thread_count: Set(0),
         post_count: Set(0),
+        public_key: Set(Some(new.public_key.to_owned())),
+        private_key: Set(Some(new.private_key.to_owned())),
         created_at: Set(new.now),
         ..Default::default()
     }

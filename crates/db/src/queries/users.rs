@@ -24,6 +24,8 @@ pub struct NewLocalUser<'a> {
     pub name: &'a str,
     pub password_hash: &'a str,
     pub is_admin: bool,
+    pub public_key: &'a str,
+    pub private_key: &'a str,
     pub now: DateTime<Utc>,
 }
 
@@ -38,6 +40,8 @@ pub async fn insert_local<C: ConnectionTrait>(
         password_hash: Set(Some(new.password_hash.to_owned())),
         is_admin: Set(new.is_admin),
         post_count: Set(0),
+        public_key: Set(Some(new.public_key.to_owned())),
+        private_key: Set(Some(new.private_key.to_owned())),
         created_at: Set(new.now),
         ..Default::default()
     }
