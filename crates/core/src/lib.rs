@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod error;
 pub mod events;
 pub mod forums;
+pub mod instance;
 pub mod keys;
 pub mod markdown;
 pub mod posts;

@@ -141,11 +141,11 @@ async fn serve(config: Config) -> Result<()> {
         tracing::info!(forums = created, "created the starter forums");
     }
     let base_url = config.base_url()?;
-    let web_config = WebConfig {
-        base_url: base_url.clone(),
-        site_name: config.site_name.clone(),
-        trust_forwarded_for: config.trust_forwarded_for,
-    };
+    let web_config = WebConfig::new(
+        base_url.clone(),
+        config.site_name.clone(),
+        config.trust_forwarded_for,
+    );
     let state = AppState::new(db.clone(), web_config);
     spawn_session_cleanup(db);
     let listener = tokio::net::TcpListener::bind(&config.bind)

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod error;
+pub mod federation;
 pub mod pages;
 pub mod rate_limit;
 pub mod state;
@@ -26,6 +27,7 @@ const MAX_BODY_BYTES: usize = 512 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(federation::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

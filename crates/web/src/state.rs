@@ -17,9 +17,20 @@ pub struct WebConfig {
     pub site_name: String,
     /// Trust the first `X-Forwarded-For` address (only behind a reverse proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Every page's and actor's URL, derived from `base_url`.
+    pub urls: stoa_federation::urls::Urls,
 }
 
 impl WebConfig {
+    pub fn new(base_url: Url, site_name: String, trust_forwarded_for: bool) -> Self {
+        WebConfig {
+            urls: stoa_federation::urls::Urls::new(base_url.clone()),
+            base_url,
+            site_name,
+            trust_forwarded_for,
+        }
+    }
+
     /// Cookies are marked `Secure` when the instance is reached over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"

@@ -3,6 +3,7 @@
 pub mod forum;
 pub mod forum_group;
 pub mod forum_host;
+pub mod instance_actor;
 pub mod outbox_event;
 pub mod post;
 pub mod post_revision;

@@ -1,6 +1,7 @@
 //! Query functions, grouped by what they read or write.
 
 pub mod forums;
+pub mod instance;
 pub mod outbox;
 pub mod posts;
 pub mod sessions;

@@ -217,3 +217,14 @@ pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     post::Entity::find().count(db).await
 }
+
+/// Posts written on this instance and not deleted.
+pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    post::Entity::find()
+        .inner_join(user::Entity)
+        .filter(user::Column::Local.eq(true))
+        .filter(post::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+}

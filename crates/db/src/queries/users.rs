@@ -100,3 +100,12 @@ pub async fn by_name_ignore_case<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// Members of this instance (not cached remote actors).
+pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    user::Entity::find()
+        .filter(user::Column::Local.eq(true))
+        .count(db)
+        .await
+}

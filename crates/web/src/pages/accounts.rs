@@ -12,7 +12,9 @@ use stoa_core::sessions::SessionKind;
 use stoa_core::{CoreError, accounts, markdown, posts, sessions};
 
 use super::layout::{Crumb, Layout};
-use super::{PageCtx, PageForm, render, render_with_status, safe_return_path, with_cookie};
+use super::{
+    PageCtx, PageForm, render, render_varying, render_with_status, safe_return_path, with_cookie,
+};
 use crate::auth::{clear_session_cookie, session_cookie};
 use crate::error::PageError;
 use crate::time_format;
@@ -192,10 +194,18 @@ struct ProfilePage {
 }
 
 pub async fn profile(ctx: PageCtx, Path(name): Path<String>) -> Result<Response, PageError> {
+    if crate::federation::asks_for_activity_json(&ctx.headers) {
+        let user = stoa_db::queries::users::by_name(&ctx.state.db, &name).await?;
+        let person = user.and_then(|u| stoa_federation::actors::person(&ctx.state.config.urls, &u));
+        return Ok(match person {
+            Some(person) => crate::federation::activity_json(&person),
+            None => crate::error::ApiError::not_found("member").into_response(),
+        });
+    }
     let profile = posts::profile(&ctx.state.db, &name).await?;
     let now = Utc::now();
     let user = profile.user;
-    render(&ProfilePage {
+    render_varying(&ProfilePage {
         layout: ctx.layout(
             user.name.clone(),
             vec![

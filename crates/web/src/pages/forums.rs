@@ -2,14 +2,14 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use stoa_core::forums;
 use stoa_db::queries::Page;
 use stoa_db::queries::threads::ThreadListRow;
 
 use super::layout::{Crumb, forum_crumbs};
-use super::{PageCtx, PageQuery, render};
+use super::{PageCtx, PageQuery, render, render_varying};
 use crate::error::PageError;
 use crate::pages::layout::Layout;
 use crate::time_format;
@@ -159,12 +159,20 @@ pub async fn forum(
     Path(slug): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
+    if crate::federation::asks_for_activity_json(&ctx.headers) {
+        let forum = stoa_db::queries::forums::by_slug(&ctx.state.db, &slug).await?;
+        let group = forum.and_then(|f| stoa_federation::actors::group(&ctx.state.config.urls, &f));
+        return Ok(match group {
+            Some(group) => crate::federation::activity_json(&group),
+            None => crate::error::ApiError::not_found("forum").into_response(),
+        });
+    }
     let page = query.number();
     let view = forums::forum_page(&ctx.state.db, &slug, page).await?;
     let (prev_href, next_href) = pager(&format!("/f/{slug}"), page, &view.threads);
     let mut crumbs = forum_crumbs(view.group_name.as_deref(), None);
     crumbs.push(Crumb::here(view.forum.name.clone()));
-    render(&ForumPage {
+    render_varying(&ForumPage {
         layout: ctx.layout(view.forum.name.clone(), crumbs),
         slug: view.forum.slug,
         name: view.forum.name,

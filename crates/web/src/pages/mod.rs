@@ -156,6 +156,15 @@ pub fn render(template: &impl Template) -> Result<Response, PageError> {
     Ok(Html(template.render()?).into_response())
 }
 
+/// Renders a page whose URL also answers `application/activity+json`: caches must key on `Accept`.
+pub fn render_varying(template: &impl Template) -> Result<Response, PageError> {
+    let mut response = render(template)?;
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
 /// Renders a form again with the status that says why it was not accepted.
 pub fn render_with_status(
     status: StatusCode,

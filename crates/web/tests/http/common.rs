@@ -73,11 +73,11 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let config = WebConfig {
-            base_url: url::Url::parse(options.base_url.as_deref().unwrap_or(&base)).unwrap(),
-            site_name: "Stoa".into(),
-            trust_forwarded_for: false,
-        };
+        let config = WebConfig::new(
+            url::Url::parse(options.base_url.as_deref().unwrap_or(&base)).unwrap(),
+            "Stoa".into(),
+            false,
+        );
         let state = AppState::new(db.clone(), config);
         let app = stoa_web::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -5,5 +5,6 @@
 
 mod api;
 mod common;
+mod federation;
 mod pages;
 mod storage;

@@ -1,0 +1,109 @@
+//! The ActivityPub face of the site: WebFinger, NodeInfo, the instance actor, and the
+//! `application/activity+json` side of member and forum pages (same URL, chosen by `Accept`).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use stoa_federation::discovery::{self, WebfingerError, WebfingerErrorOrDb};
+use stoa_federation::{ACTIVITY_JSON, actors, wants_activity_json};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/actor", get(instance_actor))
+}
+
+/// Whether the request asks for the ActivityPub representation.
+pub fn asks_for_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(wants_activity_json)
+}
+
+/// An ActivityPub document response. `Vary: Accept` because the same URL also serves HTML.
+pub fn activity_json(body: &impl Serialize) -> Response {
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+#[derive(Deserialize)]
+pub struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(
+    State(state): State<AppState>,
+    Query(query): Query<WebfingerQuery>,
+) -> Result<Response, ApiError> {
+    let resource = query.resource.unwrap_or_default();
+    if resource.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the resource parameter is required",
+        ));
+    }
+    match discovery::webfinger(&state.db, &state.config.urls, &resource).await {
+        Ok(answer) => {
+            let mut response = Json(answer).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jrd+json"),
+            );
+            Ok(response)
+        }
+        Err(WebfingerErrorOrDb::Query(WebfingerError::Malformed(why))) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why))
+        }
+        Err(WebfingerErrorOrDb::Query(WebfingerError::OtherHost)) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "that handle belongs to another server",
+        )),
+        Err(WebfingerErrorOrDb::Query(WebfingerError::NotFound)) => {
+            Err(ApiError::not_found("member or forum"))
+        }
+        Err(WebfingerErrorOrDb::Database(e)) => Err(e.into()),
+    }
+}
+
+async fn nodeinfo_links(State(state): State<AppState>) -> Response {
+    Json(discovery::nodeinfo_links(&state.config.urls)).into_response()
+}
+
+async fn nodeinfo(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let usage = stoa_core::instance::usage(&state.db).await?;
+    let mut response = Json(discovery::nodeinfo(&state.config.site_name, &usage)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        ),
+    );
+    Ok(response)
+}
+
+async fn instance_actor(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let keys = stoa_core::instance::actor(&state.db).await?;
+    Ok(activity_json(&actors::application(
+        &state.config.urls,
+        &state.config.site_name,
+        &keys,
+    )))
+}

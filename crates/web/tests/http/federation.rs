@@ -1,0 +1,254 @@
+//! Discovery and actors: WebFinger, NodeInfo, and the ActivityPub documents served at the same
+//! URLs as the pages.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::common::TestApp;
+
+const AP: &str = "application/activity+json";
+
+async fn get_json(
+    app: &TestApp,
+    path: &str,
+    accept: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let response = app
+        .api()
+        .client
+        .get(app.url(path))
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path} ({status}): {text}"));
+    (status, headers, body)
+}
+
+fn authority(app: &TestApp) -> String {
+    app.base.trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn webfinger_finds_members_forums_and_the_instance() {
+    let app = TestApp::spawn().await;
+    app.member("alice").await;
+    let host = authority(&app);
+    let bare_host = host.split(':').next().unwrap().to_owned();
+
+    let (status, headers, finger) = get_json(
+        &app,
+        &format!("/.well-known/webfinger?resource=acct:alice@{host}"),
+        "*/*",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/jrd+json");
+    assert_eq!(finger["subject"], format!("acct:alice@{host}"));
+    let links = finger["links"].as_array().unwrap();
+    let me = links.iter().find(|l| l["rel"] == "self").unwrap();
+    assert_eq!(me["type"], AP);
+    assert_eq!(me["href"], app.url("/u/alice"));
+    assert_eq!(
+        me["properties"]["https://www.w3.org/ns/activitystreams#type"],
+        "Person"
+    );
+    assert!(
+        links
+            .iter()
+            .any(|l| l["rel"] == "http://webfinger.net/rel/profile-page")
+    );
+    let subscribe = links
+        .iter()
+        .find(|l| l["rel"] == "http://ostatus.org/schema/1.0/subscribe")
+        .unwrap();
+    assert!(subscribe["template"].as_str().unwrap().contains("{uri}"));
+
+    // The port may be left out of the handle.
+    let (status, _, _) = get_json(
+        &app,
+        &format!("/.well-known/webfinger?resource=acct:alice@{bare_host}"),
+        "*/*",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, _, forum) = get_json(
+        &app,
+        &format!("/.well-known/webfinger?resource=acct:books@{host}"),
+        "*/*",
+    )
+    .await;
+    let me = forum["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "self")
+        .unwrap()
+        .clone();
+    assert_eq!(me["href"], app.url("/f/books"));
+    assert_eq!(
+        me["properties"]["https://www.w3.org/ns/activitystreams#type"],
+        "Group"
+    );
+
+    let (_, _, instance) = get_json(
+        &app,
+        &format!("/.well-known/webfinger?resource=acct:{bare_host}@{host}"),
+        "*/*",
+    )
+    .await;
+    let me = instance["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "self")
+        .unwrap()
+        .clone();
+    assert_eq!(me["href"], app.url("/actor"));
+
+    for (resource, expected) in [
+        (format!("acct:nobody@{host}"), StatusCode::NOT_FOUND),
+        (
+            "acct:alice@elsewhere.example".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        ("alice".to_owned(), StatusCode::BAD_REQUEST),
+        (String::new(), StatusCode::BAD_REQUEST),
+    ] {
+        let (status, _, body) = get_json(
+            &app,
+            &format!("/.well-known/webfinger?resource={resource}"),
+            "*/*",
+        )
+        .await;
+        assert_eq!(status, expected, "{resource}");
+        assert!(body["detail"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn nodeinfo_describes_the_instance() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    alice.thread("books", "Counted", "one").await;
+    let (status, _, links) = get_json(&app, "/.well-known/nodeinfo", "*/*").await;
+    assert_eq!(status, StatusCode::OK);
+    let links = links["links"].as_array().unwrap();
+    let doc = links
+        .iter()
+        .find(|l| l["rel"] == "http://nodeinfo.diaspora.software/ns/schema/2.1")
+        .unwrap();
+    assert_eq!(doc["href"], app.url("/nodeinfo/2.1"));
+    assert!(links.iter().any(|l| l["href"] == app.url("/actor")));
+    let (status, headers, info) = get_json(&app, "/nodeinfo/2.1", "*/*").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("schema/2.1")
+    );
+    assert_eq!(info["version"], "2.1");
+    assert_eq!(info["software"]["name"], "stoa");
+    assert_eq!(info["protocols"][0], "activitypub");
+    assert_eq!(info["usage"]["users"]["total"], 1);
+    assert_eq!(info["usage"]["localPosts"], 1);
+}
+
+#[tokio::test]
+async fn members_and_forums_are_actors_at_their_page_urls() {
+    let app = TestApp::spawn().await;
+    app.member("alice").await;
+
+    let (status, headers, person) = get_json(&app, "/u/alice", AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], AP);
+    assert_eq!(headers["vary"], "Accept");
+    assert_eq!(person["type"], "Person");
+    assert_eq!(person["id"], app.url("/u/alice"));
+    assert_eq!(person["preferredUsername"], "alice");
+    assert_eq!(person["inbox"], app.url("/u/alice/inbox"));
+    assert_eq!(person["outbox"], app.url("/u/alice/outbox"));
+    assert_eq!(person["followers"], app.url("/u/alice/followers"));
+    assert_eq!(person["endpoints"]["sharedInbox"], app.url("/inbox"));
+    assert_eq!(
+        person["publicKey"]["id"],
+        format!("{}#main-key", app.url("/u/alice"))
+    );
+    assert_eq!(person["publicKey"]["owner"], app.url("/u/alice"));
+    assert!(
+        person["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
+    assert!(
+        person["@context"]
+            .to_string()
+            .contains("https://www.w3.org/ns/activitystreams")
+    );
+    assert!(person.get("privateKey").is_none() && !person.to_string().contains("PRIVATE KEY"));
+
+    // The same URL still answers browsers with the page, marked as varying by Accept.
+    let page = app
+        .api()
+        .client
+        .get(app.url("/u/alice"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["vary"], "Accept");
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    let (status, _, group) = get_json(
+        &app,
+        "/f/foreign-affairs",
+        r#"application/ld+json; profile="https://www.w3.org/ns/activitystreams""#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(group["type"], "Group");
+    assert_eq!(group["id"], app.url("/f/foreign-affairs"));
+    assert_eq!(group["preferredUsername"], "foreign-affairs");
+    assert_eq!(group["name"], "Foreign Affairs");
+    assert_eq!(
+        group["summary"],
+        "<p>International relations, diplomacy, trade and conflict around the world.</p>"
+    );
+    assert_eq!(
+        group["moderators"],
+        app.url("/f/foreign-affairs/moderators")
+    );
+    assert_eq!(group["followers"], app.url("/f/foreign-affairs/followers"));
+    assert_eq!(group["postingRestrictedToMods"], false);
+    assert_ne!(
+        group["publicKey"]["publicKeyPem"],
+        person["publicKey"]["publicKeyPem"]
+    );
+
+    let (status, _, missing) = get_json(&app, "/u/nobody", AP).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}
+
+#[tokio::test]
+async fn the_instance_actor_keeps_one_key() {
+    let app = TestApp::spawn().await;
+    let (status, headers, first) = get_json(&app, "/actor", AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], AP);
+    assert_eq!(first["type"], "Application");
+    assert_eq!(first["id"], app.url("/actor"));
+    assert_eq!(first["preferredUsername"], "127.0.0.1");
+    let (_, _, second) = get_json(&app, "/actor", AP).await;
+    assert_eq!(first["publicKey"], second["publicKey"]);
+}
