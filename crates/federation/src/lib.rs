@@ -7,6 +7,7 @@
 
 pub mod actors;
 pub mod discovery;
+pub mod objects;
 pub mod urls;
 
 /// The media type of ActivityPub documents.

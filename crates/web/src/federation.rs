@@ -3,15 +3,15 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use stoa_federation::discovery::{self, WebfingerError, WebfingerErrorOrDb};
-use stoa_federation::{ACTIVITY_JSON, actors, wants_activity_json};
+use stoa_federation::{ACTIVITY_JSON, actors, objects, wants_activity_json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, PageError};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -20,6 +20,52 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
+        .route("/t/{id}/context", get(thread_context))
+        .route("/p/{id}", get(post))
+}
+
+/// A post's ActivityPub document: `Page`, `Note`, or (deleted) a `Tombstone` with 410 Gone.
+pub fn post_document(object: Option<objects::PostObject>) -> Response {
+    match object {
+        Some(objects::PostObject::Deleted(tombstone)) => {
+            let mut response = activity_json(&tombstone);
+            *response.status_mut() = StatusCode::GONE;
+            response
+        }
+        Some(object) => activity_json(&object),
+        None => ApiError::not_found("post").into_response(),
+    }
+}
+
+/// `/p/{id}`: a reply's own id. Servers get the `Note`; browsers go to the post in its thread.
+async fn post(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    if asks_for_activity_json(&headers) {
+        let object = objects::post_object(&state.db, &state.config.urls, id).await?;
+        return Ok(post_document(object));
+    }
+    let post = stoa_core::posts::find_post(&state.db, id).await?;
+    Ok(Redirect::to(&format!("/t/{}#p{}", post.thread_id, post.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CollectionQuery {
+    page: Option<usize>,
+}
+
+/// `/t/{id}/context`: the thread's conversation as an ordered collection (FEP-7888).
+async fn thread_context(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<CollectionQuery>,
+) -> Result<Response, ApiError> {
+    match objects::context_collection(&state.db, &state.config.urls, id, query.page).await? {
+        Some(collection) => Ok(activity_json(&collection)),
+        None => Err(ApiError::not_found("thread")),
+    }
 }
 
 /// Whether the request asks for the ActivityPub representation.

@@ -228,3 +228,20 @@ pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
         .count(db)
         .await
 }
+
+/// Every post of a thread as (id, parent id, ActivityPub id when it came from elsewhere), in
+/// the order written: the thread's conversation for other servers.
+pub async fn ids_in_thread<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+) -> Result<Vec<(i64, Option<i64>, Option<String>)>, DbErr> {
+    use sea_orm::QuerySelect;
+    post::Entity::find()
+        .select_only()
+        .columns([post::Column::Id, post::Column::ParentId, post::Column::ApId])
+        .filter(post::Column::ThreadId.eq(thread_id))
+        .order_by_asc(post::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -78,6 +78,12 @@ struct ThreadPage<'a> {
 }
 
 pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageError> {
+    if crate::federation::asks_for_activity_json(&ctx.headers) {
+        let object =
+            stoa_federation::objects::thread_object(&ctx.state.db, &ctx.state.config.urls, id)
+                .await?;
+        return Ok(crate::federation::post_document(object));
+    }
     let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, id).await?;
     let now = Utc::now();
     let header = view.header;
@@ -87,7 +93,7 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         Some((&header.forum_name, &header.forum_slug)),
     );
     crumbs.push(Crumb::here(header.title.clone()));
-    render(&ThreadPage {
+    super::render_varying(&ThreadPage {
         layout: ctx.layout(header.title.clone(), crumbs),
         id: header.id,
         title: header.title,

@@ -252,3 +252,138 @@ async fn the_instance_actor_keeps_one_key() {
     let (_, _, second) = get_json(&app, "/actor", AP).await;
     assert_eq!(first["publicKey"], second["publicKey"]);
 }
+
+#[tokio::test]
+async fn threads_are_pages_and_replies_are_notes_in_a_context() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let (thread, starter) = alice
+        .thread(
+            "foreign-affairs",
+            "Trade talks",
+            "Who **wins** the trade talks this week?",
+        )
+        .await;
+    let reply = bob.reply(thread, starter, "Nobody.").await;
+    let nested = alice.reply(thread, reply, "Everybody, eventually.").await;
+    let host = authority(&app);
+
+    let (status, headers, page) = get_json(&app, &format!("/t/{thread}"), AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["vary"], "Accept");
+    assert_eq!(page["type"], "Page");
+    assert_eq!(page["id"], app.url(&format!("/t/{thread}")));
+    assert_eq!(page["name"], "Trade talks");
+    assert_eq!(
+        page["content"],
+        "<p>Who <strong>wins</strong> the trade talks this week?</p>\n"
+    );
+    assert_eq!(page["mediaType"], "text/html");
+    assert_eq!(
+        page["source"]["content"],
+        "Who **wins** the trade talks this week?"
+    );
+    assert_eq!(page["source"]["mediaType"], "text/markdown");
+    assert_eq!(page["summary"], "Who wins the trade talks this week?");
+    assert_eq!(page["attributedTo"], app.url("/u/alice"));
+    assert_eq!(page["audience"], app.url("/f/foreign-affairs"));
+    assert_eq!(page["context"], app.url(&format!("/t/{thread}/context")));
+    assert_eq!(page["to"][0], app.url("/f/foreign-affairs"));
+    assert_eq!(
+        page["to"][1],
+        "https://www.w3.org/ns/activitystreams#Public"
+    );
+    assert_eq!(page["tag"][0]["type"], "Mention");
+    assert_eq!(page["tag"][0]["href"], app.url("/f/foreign-affairs"));
+    assert_eq!(page["tag"][0]["name"], format!("@foreign-affairs@{host}"));
+    assert!(page["published"].is_string());
+
+    let (status, _, note) = get_json(&app, &format!("/p/{reply}"), AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(note["type"], "Note");
+    assert_eq!(note["id"], app.url(&format!("/p/{reply}")));
+    assert_eq!(
+        note["inReplyTo"],
+        app.url(&format!("/t/{thread}")),
+        "a reply to the starter answers the Page"
+    );
+    assert_eq!(note["attributedTo"], app.url("/u/bob"));
+    assert_eq!(note["audience"], app.url("/f/foreign-affairs"));
+    assert_eq!(note["context"], page["context"]);
+    let (_, _, nested_note) = get_json(&app, &format!("/p/{nested}"), AP).await;
+    assert_eq!(nested_note["inReplyTo"], app.url(&format!("/p/{reply}")));
+
+    // Browsers following a reply's id land on the post in its thread.
+    let response = app
+        .api()
+        .client
+        .get(app.url(&format!("/p/{reply}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/t/{thread}#p{reply}")
+    );
+
+    let (status, _, context) = get_json(&app, &format!("/t/{thread}/context"), AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(context["type"], "OrderedCollection");
+    assert_eq!(context["totalItems"], 3);
+    let (_, _, first) = get_json(&app, &format!("/t/{thread}/context?page=1"), AP).await;
+    assert_eq!(first["type"], "OrderedCollectionPage");
+    assert_eq!(first["partOf"], context["id"]);
+    let items: Vec<&str> = first["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        items,
+        [
+            app.url(&format!("/t/{thread}")),
+            app.url(&format!("/p/{reply}")),
+            app.url(&format!("/p/{nested}"))
+        ]
+    );
+    assert!(first.get("next").is_none());
+
+    // A deleted reply is a Tombstone, and says so with 410 Gone.
+    bob.delete(&format!("/api/v1/posts/{reply}")).await;
+    let (status, _, tombstone) = get_json(&app, &format!("/p/{reply}"), AP).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(tombstone["type"], "Tombstone");
+    assert_eq!(tombstone["formerType"], "Note");
+    let (status, _, _) = get_json(&app, "/p/99999", AP).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = get_json(&app, "/t/99999/context", AP).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn long_conversations_are_paged() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("books", "Long", "x").await;
+    for i in 0..55 {
+        alice.reply(thread, starter, &format!("reply {i}")).await;
+    }
+    let (_, _, context) = get_json(&app, &format!("/t/{thread}/context"), AP).await;
+    assert_eq!(context["totalItems"], 56);
+    let (_, _, first) = get_json(&app, &format!("/t/{thread}/context?page=1"), AP).await;
+    assert_eq!(first["orderedItems"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        first["next"],
+        app.url(&format!("/t/{thread}/context?page=2"))
+    );
+    let (_, _, second) = get_json(&app, &format!("/t/{thread}/context?page=2"), AP).await;
+    assert_eq!(second["orderedItems"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        second["prev"],
+        app.url(&format!("/t/{thread}/context?page=1"))
+    );
+    assert!(second.get("next").is_none());
+}
