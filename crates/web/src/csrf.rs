@@ -59,7 +59,8 @@ pub fn form_token(headers: &HeaderMap, viewer: &Viewer, secure: bool) -> FormTok
     }
 }
 
-fn same(a: &str, b: &str) -> bool {
+/// Compares two tokens in constant time.
+pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 

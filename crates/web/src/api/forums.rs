@@ -23,6 +23,27 @@ pub struct ForumSummary {
     pub url: String,
 }
 
+impl ForumSummary {
+    fn new(
+        config: &WebConfig,
+        slug: String,
+        name: String,
+        purpose: String,
+        (thread_count, post_count): (i64, i64),
+        last_post_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        ForumSummary {
+            url: config.absolute(&format!("/f/{slug}")),
+            slug,
+            name,
+            purpose,
+            thread_count,
+            post_count,
+            last_post_at,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ForumGroupView {
     pub name: Option<String>,
@@ -46,14 +67,15 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiE
                 forums: g
                     .forums
                     .into_iter()
-                    .map(|f| ForumSummary {
-                        url: state.config.absolute(&format!("/f/{}", f.slug)),
-                        slug: f.slug,
-                        name: f.name,
-                        purpose: f.purpose,
-                        thread_count: f.thread_count,
-                        post_count: f.post_count,
-                        last_post_at: f.last_post_at,
+                    .map(|f| {
+                        ForumSummary::new(
+                            &state.config,
+                            f.slug,
+                            f.name,
+                            f.purpose,
+                            (f.thread_count, f.post_count),
+                            f.last_post_at,
+                        )
                     })
                     .collect(),
             })
@@ -112,15 +134,14 @@ pub async fn forum(
     let view = forums::forum_page(&state.db, &slug, page).await?;
     let f = view.forum;
     Ok(Json(ForumDetail {
-        forum: ForumSummary {
-            url: state.config.absolute(&format!("/f/{}", f.slug)),
-            slug: f.slug,
-            name: f.name,
-            purpose: f.purpose,
-            thread_count: f.thread_count,
-            post_count: f.post_count,
-            last_post_at: f.last_post_at,
-        },
+        forum: ForumSummary::new(
+            &state.config,
+            f.slug,
+            f.name,
+            f.purpose,
+            (f.thread_count, f.post_count),
+            f.last_post_at,
+        ),
         hosts: view.hosts,
         page,
         has_more: view.threads.has_more,

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 use utoipa::OpenApi;
 
 use crate::auth::{Credential, SignedIn, Viewer};
@@ -132,8 +131,7 @@ where
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let matches = sent.len() == signed_in.csrf_token.len()
-                && bool::from(sent.as_bytes().ct_eq(signed_in.csrf_token.as_bytes()));
+            let matches = crate::csrf::same(sent, &signed_in.csrf_token);
             if !matches {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,

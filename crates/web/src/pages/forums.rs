@@ -142,6 +142,7 @@ pub async fn latest(ctx: PageCtx, Query(query): Query<PageQuery>) -> Result<Resp
 #[template(path = "forum.html")]
 struct ForumPage {
     layout: Layout,
+    handle: String,
     slug: String,
     name: String,
     purpose: String,
@@ -174,6 +175,7 @@ pub async fn forum(
     crumbs.push(Crumb::here(view.forum.name.clone()));
     render_varying(&ForumPage {
         layout: ctx.layout(view.forum.name.clone(), crumbs),
+        handle: format!("@{}@{}", view.forum.slug, ctx.state.config.urls.authority()),
         slug: view.forum.slug,
         name: view.forum.name,
         purpose: view.forum.purpose,

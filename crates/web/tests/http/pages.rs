@@ -585,6 +585,11 @@ async fn a_forum_page_shows_its_purpose_and_its_threads() {
     assert!(!page.body.contains(">In music<"));
     assert!(page.body.contains(r#"<a href="/">Culture Forums</a>"#));
     assert!(page.body.contains(r#"href="/f/books/new""#));
+    let host = app.base.trim_start_matches("http://");
+    assert!(
+        page.body.contains(&format!("<code>@books@{host}</code>")),
+        "the forum's handle"
+    );
 }
 
 #[tokio::test]
