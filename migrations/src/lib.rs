@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_instance_actor;
+mod m0003_following_and_delivery;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_instance_actor::Migration),
+            Box::new(m0003_following_and_delivery::Migration),
         ]
     }
 }

@@ -199,6 +199,8 @@ pub struct ForumPage {
     pub forum: forum::Model,
     pub group_name: Option<String>,
     pub hosts: Vec<String>,
+    /// Fediverse actors following the forum.
+    pub followers: u64,
     pub threads: Page<ThreadListRow>,
 }
 
@@ -220,11 +222,13 @@ pub async fn forum_page<C: ConnectionTrait>(
         None => None,
     };
     let hosts = forums::host_names(db, forum.id).await?;
+    let followers = stoa_db::queries::followers::count(db, forum.id).await?;
     let threads = threads::latest(db, Some(forum.id), page_offset(page), THREADS_PER_PAGE).await?;
     Ok(ForumPage {
         forum,
         group_name,
         hosts,
+        followers,
         threads,
     })
 }

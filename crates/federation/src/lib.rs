@@ -6,8 +6,14 @@
 //! web crate serves what it builds.
 
 pub mod actors;
+pub mod config;
+pub mod delivery;
 pub mod discovery;
+pub mod error;
+pub mod inbox;
 pub mod objects;
+pub mod remote;
+pub mod signer;
 pub mod urls;
 
 /// The media type of ActivityPub documents.

@@ -68,6 +68,12 @@ impl Urls {
         self.at(path)
     }
 
+    /// Whether a URL names something of this instance (same host and port).
+    pub fn is_local(&self, url: &Url) -> bool {
+        url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
+    }
+
     /// The key id of an actor: its id with `#main-key`.
     pub fn key_id(actor: &Url) -> String {
         format!("{actor}#main-key")

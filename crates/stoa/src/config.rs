@@ -28,6 +28,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Log filter, in `tracing` syntax.
     pub log: String,
+    /// Development only: allow http ids and peers on loopback or private addresses.
+    pub dev_federation: bool,
 }
 
 impl Default for Config {
@@ -41,12 +43,13 @@ impl Default for Config {
             starter_forums: String::new(),
             trust_forwarded_for: false,
             log: "info".into(),
+            dev_federation: false,
         }
     }
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 8] = [
+const ENV_KEYS: [&str; 9] = [
     "data_dir",
     "database_url",
     "bind",
@@ -55,6 +58,7 @@ const ENV_KEYS: [&str; 8] = [
     "starter_forums",
     "trust_forwarded_for",
     "log",
+    "dev_federation",
 ];
 
 impl Config {

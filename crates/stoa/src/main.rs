@@ -146,7 +146,13 @@ async fn serve(config: Config) -> Result<()> {
         config.site_name.clone(),
         config.trust_forwarded_for,
     );
-    let state = AppState::new(db.clone(), web_config);
+    if config.dev_federation {
+        tracing::warn!("development federation: http ids and loopback peers are allowed");
+    }
+    let state = AppState::new(db.clone(), web_config, config.dev_federation)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    state.spawn_delivery_worker();
     spawn_session_cleanup(db);
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

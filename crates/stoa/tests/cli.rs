@@ -115,6 +115,8 @@ async fn serve_without_configuration_uses_a_sqlite_file_and_prints_its_url() {
     .await
     .unwrap();
     let url = format!("http://127.0.0.1:{port}/");
+    // reqwest comes without a TLS provider of its own in this workspace.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     assert!(
         first_line.contains(&format!("Stoa is running at {url}")),
         "{first_line}"

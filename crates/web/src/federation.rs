@@ -1,15 +1,21 @@
 //! The ActivityPub face of the site: WebFinger, NodeInfo, the instance actor, and the
 //! `application/activity+json` side of member and forum pages (same URL, chosen by `Accept`).
 
+use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+use activitypub_federation::protocol::context::WithContext;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use stoa_federation::config::FedData;
 use stoa_federation::discovery::{self, WebfingerError, WebfingerErrorOrDb};
+use stoa_federation::inbox::InboxActivity;
+use stoa_federation::remote::RemoteUser;
 use stoa_federation::{ACTIVITY_JSON, actors, objects, wants_activity_json};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::error::{ApiError, PageError};
 use crate::state::AppState;
@@ -21,7 +27,45 @@ pub fn routes() -> Router<AppState> {
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
         .route("/t/{id}/context", get(thread_context))
-        .route("/p/{id}", get(post))
+        .route("/p/{id}", get(post_or_redirect))
+        .merge(
+            Router::new()
+                .route("/inbox", post(inbox))
+                .route("/f/{slug}/inbox", post(inbox))
+                .route("/u/{name}/inbox", post(inbox))
+                .route_layer(RequestBodyLimitLayer::new(MAX_ACTIVITY_BYTES)),
+        )
+}
+
+/// Largest activity accepted; bigger bodies get 413 before anything is parsed.
+const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
+
+/// Every inbox: the signature, digest and origin are verified before the activity is handled;
+/// an unverifiable signature gets 401 (never a 2xx), so peers may retry with another scheme.
+async fn inbox(State(state): State<AppState>, activity: ActivityData) -> Response {
+    let data = state.federation.to_request_data();
+    let result =
+        receive_activity::<WithContext<InboxActivity>, RemoteUser, FedData>(activity, &data).await;
+    match result {
+        Ok(()) => {
+            state.delivery_wake.notify_one();
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(err) => {
+            let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            if status.is_server_error() {
+                tracing::error!(error = %err, "inbox");
+            } else {
+                tracing::info!(error = %err, %status, "inbox refused an activity");
+            }
+            let code = if status == StatusCode::UNAUTHORIZED {
+                "unauthorized"
+            } else {
+                "rejected"
+            };
+            ApiError::new(status, code, err.to_string()).into_response()
+        }
+    }
 }
 
 /// A post's ActivityPub document: `Page`, `Note`, or (deleted) a `Tombstone` with 410 Gone.
@@ -38,7 +82,7 @@ pub fn post_document(object: Option<objects::PostObject>) -> Response {
 }
 
 /// `/p/{id}`: a reply's own id. Servers get the `Note`; browsers go to the post in its thread.
-async fn post(
+async fn post_or_redirect(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,

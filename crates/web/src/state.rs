@@ -52,15 +52,36 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub login_limiter: Arc<LoginLimiter>,
     pub thread_cache: Arc<ThreadCache>,
+    pub federation: stoa_federation::config::Config,
+    /// Wakes the delivery worker when something was queued.
+    pub delivery_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: WebConfig) -> Self {
-        AppState {
+    /// `development_federation` allows http ids and loopback peers (never in production).
+    pub async fn new(
+        db: DatabaseConnection,
+        config: WebConfig,
+        development_federation: bool,
+    ) -> Result<Self, String> {
+        let federation =
+            stoa_federation::config::build(db.clone(), config.urls.clone(), development_federation)
+                .await?;
+        Ok(AppState {
             db,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::default()),
             thread_cache: Arc::new(ThreadCache::new(THREAD_CACHE_SIZE)),
-        }
+            federation,
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// Starts the worker that sends queued deliveries, for as long as the runtime lives.
+    pub fn spawn_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(stoa_federation::delivery::worker(
+            self.federation.clone(),
+            self.delivery_wake.clone(),
+        ))
     }
 }

@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table. They describe rows; they never go on the wire.
 
+pub mod delivery;
 pub mod forum;
+pub mod forum_follower;
 pub mod forum_group;
 pub mod forum_host;
 pub mod instance_actor;

@@ -1,5 +1,7 @@
 //! Query functions, grouped by what they read or write.
 
+pub mod deliveries;
+pub mod followers;
 pub mod forums;
 pub mod instance;
 pub mod outbox;

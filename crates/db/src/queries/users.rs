@@ -109,3 +109,57 @@ pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
         .count(db)
         .await
 }
+
+pub async fn by_ap_id<C: ConnectionTrait>(
+    db: &C,
+    ap_id: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::ApId.eq(ap_id))
+        .one(db)
+        .await
+}
+
+/// What is known of a remote actor after fetching it.
+pub struct RemoteActor<'a> {
+    pub ap_id: &'a str,
+    pub name: &'a str,
+    pub display_name: Option<&'a str>,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: Option<&'a str>,
+    pub profile_url: &'a str,
+    pub avatar_url: Option<&'a str>,
+    pub public_key: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts or refreshes a cached remote actor, keyed by its ActivityPub id.
+pub async fn upsert_remote<C: ConnectionTrait>(
+    db: &C,
+    actor: RemoteActor<'_>,
+) -> Result<user::Model, DbErr> {
+    let existing = by_ap_id(db, actor.ap_id).await?;
+    let mut model = match existing {
+        Some(found) => sea_orm::IntoActiveModel::into_active_model(found),
+        None => user::ActiveModel {
+            name: Set(actor.name.to_owned()),
+            local: Set(false),
+            is_admin: Set(false),
+            post_count: Set(0),
+            ap_id: Set(Some(actor.ap_id.to_owned())),
+            created_at: Set(actor.now),
+            ..Default::default()
+        },
+    };
+    model.display_name = Set(actor.display_name.map(str::to_owned));
+    model.inbox_url = Set(Some(actor.inbox_url.to_owned()));
+    model.shared_inbox_url = Set(actor.shared_inbox_url.map(str::to_owned));
+    model.profile_url = Set(Some(actor.profile_url.to_owned()));
+    model.avatar_url = Set(actor.avatar_url.map(str::to_owned));
+    model.public_key = Set(Some(actor.public_key.to_owned()));
+    model.last_refreshed_at = Set(Some(actor.now));
+    model.save(db).await?;
+    by_ap_id(db, actor.ap_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(actor.ap_id.to_owned()))
+}

@@ -143,6 +143,7 @@ pub async fn latest(ctx: PageCtx, Query(query): Query<PageQuery>) -> Result<Resp
 struct ForumPage {
     layout: Layout,
     handle: String,
+    followers: u64,
     slug: String,
     name: String,
     purpose: String,
@@ -176,6 +177,7 @@ pub async fn forum(
     render_varying(&ForumPage {
         layout: ctx.layout(view.forum.name.clone(), crumbs),
         handle: format!("@{}@{}", view.forum.slug, ctx.state.config.urls.authority()),
+        followers: view.followers,
         slug: view.forum.slug,
         name: view.forum.name,
         purpose: view.forum.purpose,

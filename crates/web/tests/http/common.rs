@@ -50,11 +50,18 @@ pub async fn fresh_database() -> (String, Option<Arc<tempfile::TempDir>>) {
 
 pub struct Options {
     pub base_url: Option<String>,
+    /// The host name in the instance's URLs (default 127.0.0.1). Federation needs a name:
+    /// activitypub_federation refuses IP literals.
+    pub host: Option<&'static str>,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(Options { base_url: None }).await
+        Self::spawn_with(Options {
+            base_url: None,
+            host: None,
+        })
+        .await
     }
 
     pub async fn spawn_with(options: Options) -> TestApp {
@@ -72,13 +79,19 @@ impl TestApp {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let base = format!("http://{addr}");
+        let base = format!(
+            "http://{}:{}",
+            options.host.unwrap_or("127.0.0.1"),
+            addr.port()
+        );
         let config = WebConfig::new(
             url::Url::parse(options.base_url.as_deref().unwrap_or(&base)).unwrap(),
             "Stoa".into(),
             false,
         );
-        let state = AppState::new(db.clone(), config);
+        // Development federation: tests talk to peers on loopback over http.
+        let state = AppState::new(db.clone(), config, true).await.unwrap();
+        state.spawn_delivery_worker();
         let app = stoa_web::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

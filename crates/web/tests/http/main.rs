@@ -6,5 +6,6 @@
 mod api;
 mod common;
 mod federation;
+mod following;
 mod pages;
 mod storage;

@@ -90,6 +90,7 @@ async fn register_log_out_and_log_in_again() {
 async fn secure_cookies_on_https_instances() {
     let app = TestApp::spawn_with(Options {
         base_url: Some("https://forum.example".into()),
+        host: None,
     })
     .await;
     let page = app.browser().register("sam", "a long password").await;

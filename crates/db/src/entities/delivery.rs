@@ -1,0 +1,28 @@
+//! One activity to one inbox: the persistent delivery queue.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub activity_id: String,
+    #[sea_orm(column_type = "Text")]
+    pub activity: String,
+    pub signer_kind: String,
+    pub signer_id: i64,
+    pub inbox: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub gave_up_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,120 @@
+//! The persistent delivery queue: enqueue, claim what is due, record the outcome.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::delivery;
+
+pub struct NewDelivery<'a> {
+    pub activity_id: &'a str,
+    pub activity: &'a str,
+    pub signer_kind: &'a str,
+    pub signer_id: i64,
+    pub inbox: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn enqueue<C: ConnectionTrait>(db: &C, new: NewDelivery<'_>) -> Result<(), DbErr> {
+    delivery::ActiveModel {
+        activity_id: Set(new.activity_id.to_owned()),
+        activity: Set(new.activity.to_owned()),
+        signer_kind: Set(new.signer_kind.to_owned()),
+        signer_id: Set(new.signer_id),
+        inbox: Set(new.inbox.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(new.now),
+        last_error: Set(None),
+        created_at: Set(new.now),
+        delivered_at: Set(None),
+        gave_up_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Deliveries whose next attempt is due, oldest first.
+pub async fn due<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<delivery::Model>, DbErr> {
+    delivery::Entity::find()
+        .filter(delivery::Column::DeliveredAt.is_null())
+        .filter(delivery::Column::GaveUpAt.is_null())
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Takes a due delivery for this worker by moving its next attempt out of reach for a while;
+/// returns false when another worker got it first.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    seen_next_attempt: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease_until))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::NextAttemptAt.eq(seen_next_attempt))
+        .filter(delivery::Column::DeliveredAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn mark_delivered<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).add(1),
+        )
+        .filter(delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: try again at `retry_at`, or give up when it is `None`.
+pub async fn mark_failed<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).add(1),
+        )
+        .col_expr(delivery::Column::LastError, Expr::value(error));
+    update = match retry_at {
+        Some(at) => update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at)),
+        None => update.col_expr(delivery::Column::GaveUpAt, Expr::value(now)),
+    };
+    update.filter(delivery::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<delivery::Model>, DbErr> {
+    delivery::Entity::find()
+        .order_by_asc(delivery::Column::Id)
+        .all(db)
+        .await
+}

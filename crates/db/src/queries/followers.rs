@@ -1,0 +1,61 @@
+//! Who follows a forum.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use crate::forum_follower;
+
+/// Records a follower; following twice keeps the first row.
+pub async fn add<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    user_id: i64,
+    follow_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    forum_follower::Entity::insert(forum_follower::ActiveModel {
+        forum_id: Set(forum_id),
+        user_id: Set(user_id),
+        follow_id: Set(follow_id.to_owned()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        forum_follower::Column::ForumId,
+        forum_follower::Column::UserId,
+    ])
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a follower; returns whether there was one.
+pub async fn remove<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    user_id: i64,
+) -> Result<bool, DbErr> {
+    let result = forum_follower::Entity::delete_many()
+        .filter(forum_follower::Column::ForumId.eq(forum_id))
+        .filter(forum_follower::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn count<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<u64, DbErr> {
+    forum_follower::Entity::find()
+        .filter(forum_follower::Column::ForumId.eq(forum_id))
+        .count(db)
+        .await
+}
+
+pub async fn is_following<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    user_id: i64,
+) -> Result<bool, DbErr> {
+    Ok(forum_follower::Entity::find_by_id((forum_id, user_id))
+        .one(db)
+        .await?
+        .is_some())
+}

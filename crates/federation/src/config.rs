@@ -1,0 +1,43 @@
+//! The activitypub_federation configuration: our domain, the data handlers need, and the
+//! security settings. Production: https ids only, no fetches of private or loopback addresses.
+//! Development (`STOA_DEV_FEDERATION=1`): http ids and loopback peers, for local tests.
+
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use stoa_db::DatabaseConnection;
+
+use crate::urls::Urls;
+
+/// What every federation handler gets.
+#[derive(Clone)]
+pub struct FedData {
+    pub db: DatabaseConnection,
+    pub urls: Urls,
+}
+
+pub type Config = FederationConfig<FedData>;
+pub type Middleware = FederationMiddleware<FedData>;
+
+/// Builds the configuration. `development` allows http and loopback peers.
+pub async fn build(
+    db: DatabaseConnection,
+    urls: Urls,
+    development: bool,
+) -> Result<Config, String> {
+    // reqwest is built without a TLS provider of its own: pick ring once per process, before any
+    // client exists (a second call finds it installed and changes nothing).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    FederationConfig::builder()
+        .domain(urls.authority())
+        .app_data(FedData { db, urls })
+        .debug(development)
+        .allow_http_urls(development)
+        // Sign `date` as several servers (Pleroma, older Mastodon) require.
+        .http_signature_compat(true)
+        .build()
+        .await
+        .map_err(|e| format!("federation configuration: {e}"))
+}
+
+pub fn middleware(config: Config) -> Middleware {
+    FederationMiddleware::new(config)
+}

@@ -1,0 +1,213 @@
+//! Outgoing delivery that never loses an activity: every activity is written to the
+//! `deliveries` table, one row per target inbox, and a worker signs and sends what is due with
+//! bounded parallelism, retrying with exponential backoff for more than a day. Rows survive
+//! restarts; a worker only leases a row while it sends it.
+
+use std::time::Duration;
+
+use activitypub_federation::activity_sending::SendActivityTask;
+use chrono::Utc;
+use stoa_db::queries::{deliveries, forums, users};
+use stoa_db::{ConnectionTrait, delivery};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::config::{Config, FedData};
+use crate::error::FedError;
+use crate::signer::{LocalSigner, StoredActivity};
+
+/// Who signs an outgoing activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    Forum(i64),
+    User(i64),
+}
+
+impl Signer {
+    fn kind(self) -> (&'static str, i64) {
+        match self {
+            Signer::Forum(id) => ("forum", id),
+            Signer::User(id) => ("user", id),
+        }
+    }
+}
+
+/// Queues an activity for each inbox (duplicates dropped), in the caller's transaction.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    activity: &serde_json::Value,
+    signer: Signer,
+    inboxes: &[Url],
+) -> Result<(), FedError> {
+    let id = activity
+        .get("id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| FedError::Rejected("an activity needs an id".into()))?;
+    let body = activity.to_string();
+    let (kind, signer_id) = signer.kind();
+    let mut seen = std::collections::HashSet::new();
+    for inbox in inboxes.iter().filter(|i| seen.insert(i.as_str())) {
+        deliveries::enqueue(
+            db,
+            deliveries::NewDelivery {
+                activity_id: id,
+                activity: &body,
+                signer_kind: kind,
+                signer_id,
+                inbox: inbox.as_str(),
+                now: Utc::now(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sends at most this many deliveries at once.
+pub const PARALLEL_SENDS: usize = 16;
+/// A sending worker holds a row this long; if it dies, another takes the row after that.
+const LEASE: Duration = Duration::from_secs(120);
+/// Retries wait 1 min, 2 min, 4 min … up to 8 h between attempts; after this many failed
+/// attempts (about 40 hours in all) the delivery is given up.
+const MAX_ATTEMPTS: i32 = 14;
+
+/// When to try again after `attempts` failures, or `None` to give up.
+pub fn backoff(attempts: i32) -> Option<Duration> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let minutes = 1u64 << attempts.clamp(0, 9);
+    Some(Duration::from_secs(60 * minutes.min(480)))
+}
+
+async fn signer_for(data: &FedData, row: &delivery::Model) -> Result<LocalSigner, FedError> {
+    let missing = || FedError::NotFound(format!("signer {} {}", row.signer_kind, row.signer_id));
+    let (id, public_key, private_key) = match row.signer_kind.as_str() {
+        "forum" => {
+            let forum = forums::by_id(&data.db, row.signer_id)
+                .await?
+                .ok_or_else(missing)?;
+            (
+                data.urls.forum(&forum.slug),
+                forum.public_key,
+                forum.private_key,
+            )
+        }
+        "user" => {
+            let user = users::by_id(&data.db, row.signer_id)
+                .await?
+                .ok_or_else(missing)?;
+            (
+                data.urls.user(&user.name),
+                user.public_key,
+                user.private_key,
+            )
+        }
+        _ => return Err(missing()),
+    };
+    Ok(LocalSigner {
+        inbox: Url::parse(&format!("{id}/inbox")).map_err(|e| FedError::Rejected(e.to_string()))?,
+        id,
+        public_key: public_key.ok_or_else(missing)?,
+        private_key: private_key.ok_or_else(missing)?,
+    })
+}
+
+async fn send_one(config: &Config, row: &delivery::Model) -> Result<(), FedError> {
+    let data = config.to_request_data();
+    let signer = signer_for(&data, row).await?;
+    let body: serde_json::Value =
+        serde_json::from_str(&row.activity).map_err(|e| FedError::Rejected(e.to_string()))?;
+    let activity = StoredActivity {
+        id: Url::parse(&row.activity_id).map_err(|e| FedError::Rejected(e.to_string()))?,
+        actor: signer.id.clone(),
+        body,
+    };
+    let inbox = Url::parse(&row.inbox).map_err(|e| FedError::Rejected(e.to_string()))?;
+    let tasks = SendActivityTask::prepare(&activity, &signer, vec![inbox], &data).await?;
+    let Some(task) = tasks.first() else {
+        return Err(FedError::Rejected(format!(
+            "inbox {} is not allowed",
+            row.inbox
+        )));
+    };
+    task.sign_and_send(&data).await?;
+    Ok(())
+}
+
+/// Sends every delivery that is due now, at most `PARALLEL_SENDS` at a time. Returns how many
+/// were delivered.
+pub async fn run_due(config: &Config) -> Result<usize, FedError> {
+    let db = config.to_request_data().app_data().db.clone();
+    let now = Utc::now();
+    let due = deliveries::due(&db, now, 200).await?;
+    let mut running = JoinSet::new();
+    let mut delivered = 0;
+    for row in due {
+        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        if !deliveries::claim(&db, row.id, row.next_attempt_at, lease).await? {
+            continue;
+        }
+        while running.len() >= PARALLEL_SENDS {
+            delivered += usize::from(
+                running
+                    .join_next()
+                    .await
+                    .is_some_and(|r| r.unwrap_or(false)),
+            );
+        }
+        let config = config.clone();
+        let db = db.clone();
+        running.spawn(async move {
+            let outcome = send_one(&config, &row).await;
+            let now = Utc::now();
+            let recorded = match &outcome {
+                Ok(()) => deliveries::mark_delivered(&db, row.id, now).await,
+                Err(e) => {
+                    let retry = backoff(row.attempts + 1)
+                        .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or_default());
+                    tracing::info!(inbox = %row.inbox, error = %e, "delivery failed");
+                    deliveries::mark_failed(&db, row.id, &e.to_string(), retry, now).await
+                }
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "recording a delivery's outcome failed");
+            }
+            outcome.is_ok()
+        });
+    }
+    while let Some(result) = running.join_next().await {
+        delivered += usize::from(result.unwrap_or(false));
+    }
+    Ok(delivered)
+}
+
+/// Runs the worker for ever: sends what is due, then waits a moment or until woken.
+pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        if let Err(e) = run_due(&config).await {
+            tracing::warn!(error = %e, "delivery round failed");
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_ends_after_more_than_a_day() {
+        assert_eq!(backoff(1), Some(Duration::from_secs(120)));
+        assert!(backoff(5) > backoff(4));
+        let total: u64 = (1..MAX_ATTEMPTS)
+            .filter_map(backoff)
+            .map(|d| d.as_secs())
+            .sum();
+        assert!(total > 24 * 3600, "retries span {total} s");
+        assert_eq!(backoff(MAX_ATTEMPTS), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! Remote actors (people on Mastodon, Lemmy, …): fetched, verified and cached in the `users`
+//! table with `local = false` and `name = user@host`.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::kinds::actor::PersonType;
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stoa_db::queries::users;
+use stoa_db::user;
+use url::Url;
+
+use crate::config::FedData;
+use crate::error::FedError;
+
+/// A cached actor of another server, with its id parsed.
+#[derive(Debug, Clone)]
+pub struct RemoteUser {
+    pub row: user::Model,
+    pub id: Url,
+}
+
+/// An actor document as other servers send it: only what Stoa uses, the rest ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorDocument {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub preferred_username: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub inbox: Url,
+    #[serde(default)]
+    pub endpoints: Option<ActorEndpoints>,
+    #[serde(default)]
+    pub url: Option<serde_json::Value>,
+    #[serde(default)]
+    pub icon: Option<serde_json::Value>,
+    pub public_key: PublicKey,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorEndpoints {
+    #[serde(default)]
+    pub shared_inbox: Option<Url>,
+}
+
+/// Removes control and bidirectional-override characters, which could make a name display as
+/// something else, and bounds its length.
+pub fn clean_display_text(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(
+                    *c,
+                    '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                )
+        })
+        .take(max_chars)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// `user@host` (with the port when the id has one): how Stoa names a remote member.
+fn handle(preferred_username: &str, id: &Url) -> String {
+    let host = id.host_str().unwrap_or("unknown");
+    let name = clean_display_text(preferred_username, 64).replace('@', "");
+    match id.port() {
+        Some(port) => format!("{name}@{host}:{port}"),
+        None => format!("{name}@{host}"),
+    }
+}
+
+fn first_url(value: &Option<serde_json::Value>) -> Option<String> {
+    match value.as_ref()? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(map) => map
+            .get("url")
+            .or_else(|| map.get("href"))
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        serde_json::Value::Array(items) => items.iter().find_map(|i| first_url(&Some(i.clone()))),
+        _ => None,
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for RemoteUser {
+    type DataType = FedData;
+    type Kind = ActorDocument;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.last_refreshed_at
+    }
+
+    async fn read_from_id(id: Url, data: &Data<FedData>) -> Result<Option<Self>, FedError> {
+        Ok(users::by_ap_id(&data.db, id.as_str())
+            .await?
+            .map(|row| RemoteUser { row, id }))
+    }
+
+    async fn into_json(self, _data: &Data<FedData>) -> Result<ActorDocument, FedError> {
+        Ok(ActorDocument {
+            kind: PersonType::Person.to_string(),
+            preferred_username: self
+                .row
+                .name
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            name: self.row.display_name.clone(),
+            inbox: Url::parse(self.row.inbox_url.as_deref().unwrap_or_default())
+                .map_err(|e| FedError::Rejected(e.to_string()))?,
+            endpoints: None,
+            url: self.row.profile_url.clone().map(serde_json::Value::String),
+            icon: None,
+            public_key: PublicKey {
+                id: format!("{}#main-key", self.id),
+                owner: self.id.clone(),
+                public_key_pem: self.row.public_key.clone().unwrap_or_default(),
+            },
+            id: self.id,
+        })
+    }
+
+    async fn verify(
+        json: &ActorDocument,
+        expected_domain: &Url,
+        _data: &Data<FedData>,
+    ) -> Result<(), FedError> {
+        verify_domains_match(&json.id, expected_domain)?;
+        verify_domains_match(&json.inbox, expected_domain)?;
+        if json.public_key.owner != json.id {
+            return Err(FedError::Rejected(
+                "the key belongs to another actor".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ActorDocument, data: &Data<FedData>) -> Result<Self, FedError> {
+        if data.urls.is_local(&json.id) {
+            return Err(FedError::Rejected(
+                "a local actor cannot come from elsewhere".into(),
+            ));
+        }
+        let name = handle(&json.preferred_username, &json.id);
+        let display = json.name.as_deref().map(|n| clean_display_text(n, 100));
+        let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
+        let avatar = first_url(&json.icon);
+        let row = users::upsert_remote(
+            &data.db,
+            users::RemoteActor {
+                ap_id: json.id.as_str(),
+                name: &name,
+                display_name: display.as_deref().filter(|d| !d.is_empty()),
+                inbox_url: json.inbox.as_str(),
+                shared_inbox_url: json
+                    .endpoints
+                    .as_ref()
+                    .and_then(|e| e.shared_inbox.as_ref())
+                    .map(Url::as_str),
+                profile_url: &profile,
+                avatar_url: avatar.as_deref(),
+                public_key: &json.public_key.public_key_pem,
+                now: Utc::now(),
+            },
+        )
+        .await?;
+        Ok(RemoteUser { row, id: json.id })
+    }
+}
+
+impl Actor for RemoteUser {
+    fn public_key_pem(&self) -> &str {
+        self.row.public_key.as_deref().unwrap_or_default()
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        self.row
+            .inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_text_loses_control_and_bidi_characters() {
+        assert_eq!(
+            clean_display_text("Ev\u{202E}il\u{0007} name", 100),
+            "Evil name"
+        );
+        assert_eq!(clean_display_text("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn handles_carry_the_host() {
+        let id = Url::parse("https://mastodon.example/users/ada").unwrap();
+        assert_eq!(handle("ada", &id), "ada@mastodon.example");
+        let id = Url::parse("http://peer.test:9000/u/bo").unwrap();
+        assert_eq!(handle("b@o", &id), "bo@peer.test:9000");
+    }
+}

@@ -1,0 +1,391 @@
+//! Following a forum from another server, end to end over real HTTP with real signatures: a
+//! peer built on activitypub_federation follows a forum, gets a signed Accept it verifies with
+//! the forum's published key, and undoes the follow. Unsigned or tampered requests get 401.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+use activitypub_federation::config::{Data, FederationConfig};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::http_signatures::generate_actor_keypair;
+use activitypub_federation::protocol::context::WithContext;
+use activitypub_federation::traits::{Activity, Actor, Object};
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::common::{Options, TestApp};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct PeerError(String);
+
+impl From<activitypub_federation::error::Error> for PeerError {
+    fn from(e: activitypub_federation::error::Error) -> Self {
+        PeerError(e.to_string())
+    }
+}
+
+/// What the peer received and accepted (its signature verified).
+#[derive(Clone, Default)]
+struct PeerData {
+    received: Arc<Mutex<Vec<Value>>>,
+}
+
+/// Any actor, read from its published document: enough to check signatures.
+#[derive(Debug, Clone)]
+struct SomeActor {
+    id: Url,
+    inbox: Url,
+    public_key: String,
+    private_key: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Object for SomeActor {
+    type DataType = PeerData;
+    type Kind = Value;
+    type Error = PeerError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(_: Url, _: &Data<PeerData>) -> Result<Option<Self>, PeerError> {
+        Ok(None)
+    }
+
+    async fn into_json(self, _: &Data<PeerData>) -> Result<Value, PeerError> {
+        Err(PeerError("not served".into()))
+    }
+
+    async fn verify(_: &Value, _: &Url, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+
+    async fn from_json(json: Value, _: &Data<PeerData>) -> Result<Self, PeerError> {
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or(PeerError("missing".into()))
+        };
+        Ok(SomeActor {
+            id: Url::parse(&text(&json["id"])?).map_err(|e| PeerError(e.to_string()))?,
+            inbox: Url::parse(&text(&json["inbox"])?).map_err(|e| PeerError(e.to_string()))?,
+            public_key: text(&json["publicKey"]["publicKeyPem"])?,
+            private_key: None,
+        })
+    }
+}
+
+impl Actor for SomeActor {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.private_key.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+}
+
+/// An activity the peer sends or receives, kept as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AnyActivity {
+    id: Url,
+    actor: ObjectId<SomeActor>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
+}
+
+#[async_trait::async_trait]
+impl Activity for AnyActivity {
+    type DataType = PeerData;
+    type Error = PeerError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _: &Data<PeerData>) -> Result<(), PeerError> {
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<PeerData>) -> Result<(), PeerError> {
+        let value = serde_json::to_value(&self).map_err(|e| PeerError(e.to_string()))?;
+        data.received.lock().unwrap().push(value);
+        Ok(())
+    }
+}
+
+struct Peer {
+    base: String,
+    actor: SomeActor,
+    config: FederationConfig<PeerData>,
+    received: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn start_peer() -> Peer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let keys = generate_actor_keypair().unwrap();
+    let actor_id = Url::parse(&format!("{base}/users/remote")).unwrap();
+    let document = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "type": "Person",
+        "id": actor_id,
+        "preferredUsername": "remote",
+        "name": "Remote \u{202E}Person",
+        "inbox": format!("{base}/users/remote/inbox"),
+        "url": format!("{base}/@remote"),
+        "publicKey": {
+            "id": format!("{actor_id}#main-key"),
+            "owner": actor_id,
+            "publicKeyPem": keys.public_key,
+        }
+    });
+    let data = PeerData::default();
+    let received = data.received.clone();
+    let config = FederationConfig::builder()
+        .domain(base.trim_start_matches("http://"))
+        .app_data(data)
+        .debug(true)
+        .http_signature_compat(true)
+        .build()
+        .await
+        .unwrap();
+    let inbox_config = config.clone();
+    let app = Router::new()
+        .route(
+            "/users/remote",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    ([("content-type", "application/activity+json")], document.to_string())
+                }
+            }),
+        )
+        .route(
+            "/users/remote/inbox",
+            post(
+                |State(config): State<FederationConfig<PeerData>>, activity: ActivityData| async move {
+                    let data = config.to_request_data();
+                    match receive_activity::<WithContext<AnyActivity>, SomeActor, PeerData>(activity, &data).await {
+                        Ok(()) => StatusCode::ACCEPTED,
+                        Err(_) => StatusCode::UNAUTHORIZED,
+                    }
+                },
+            ),
+        )
+        .with_state(inbox_config);
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Peer {
+        actor: SomeActor {
+            inbox: Url::parse(&format!("{base}/users/remote/inbox")).unwrap(),
+            id: actor_id,
+            public_key: keys.public_key,
+            private_key: Some(keys.private_key),
+        },
+        base,
+        config,
+        received,
+    }
+}
+
+impl Peer {
+    /// Signs and sends an activity; Ok when the receiver answered 2xx.
+    async fn send(&self, activity: Value, inbox: &str) -> Result<(), String> {
+        let activity: AnyActivity = serde_json::from_value(activity).unwrap();
+        let data = self.config.to_request_data();
+        let tasks = SendActivityTask::prepare(
+            &activity,
+            &self.actor,
+            vec![Url::parse(inbox).unwrap()],
+            &data,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        assert_eq!(tasks.len(), 1, "the inbox is remote to the peer");
+        tasks[0]
+            .sign_and_send(&data)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn wait_for(&self, kind: &str) -> Value {
+        for _ in 0..200 {
+            if let Some(found) = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|a| a["type"] == kind)
+            {
+                return found.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the peer received no {kind}");
+    }
+}
+
+async fn followers(app: &TestApp, slug: &str) -> u64 {
+    let forum = stoa_db::queries::forums::by_slug(&app.db, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    stoa_db::queries::followers::count(&app.db, forum.id)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_remote_person_follows_a_forum_gets_a_signed_accept_and_undoes_it() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+    })
+    .await;
+    let peer = start_peer().await;
+    let forum = app.url("/f/books");
+    let inbox = app.url("/f/books/inbox");
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/follows/1", peer.base),
+        "type": "Follow",
+        "actor": peer.actor.id,
+        "object": forum,
+    });
+
+    // Unsigned: refused with 401, nothing stored.
+    let response = app
+        .api()
+        .client
+        .post(&inbox)
+        .header("content-type", "application/activity+json")
+        .body(follow.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(followers(&app, "books").await, 0);
+
+    peer.send(follow.clone(), &inbox)
+        .await
+        .expect("a signed Follow is accepted");
+    assert_eq!(followers(&app, "books").await, 1);
+
+    // The remote person is cached under its handle, with a cleaned display name.
+    let host = peer.base.trim_start_matches("http://");
+    let cached = stoa_db::queries::users::by_name(&app.db, &format!("remote@{host}"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!cached.local);
+    assert_eq!(cached.display_name.as_deref(), Some("Remote Person"));
+    assert_eq!(cached.ap_id.as_deref(), Some(peer.actor.id.as_str()));
+
+    // The forum answers with an Accept, signed with the key it publishes (the peer checks it).
+    let accept = peer.wait_for("Accept").await;
+    assert_eq!(accept["actor"], forum);
+    assert_eq!(accept["object"]["id"], follow["id"]);
+    assert_eq!(accept["object"]["type"], "Follow");
+
+    // The forum page counts its followers.
+    let page = app.browser().get("/f/books").await;
+    assert!(
+        page.body.contains("1 follower"),
+        "follower count on the forum page"
+    );
+
+    // Following twice keeps one follower.
+    let again = json!({"id": format!("{}/follows/2", peer.base), "type": "Follow", "actor": peer.actor.id, "object": forum});
+    peer.send(again, &inbox).await.unwrap();
+    assert_eq!(followers(&app, "books").await, 1);
+
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/undos/1", peer.base),
+        "type": "Undo",
+        "actor": peer.actor.id,
+        "object": follow,
+    });
+    peer.send(undo, &app.url("/inbox"))
+        .await
+        .expect("Undo through the shared inbox");
+    assert_eq!(followers(&app, "books").await, 0);
+}
+
+#[tokio::test]
+async fn tampered_bodies_and_unknown_forums_are_refused() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+    })
+    .await;
+    let peer = start_peer().await;
+    let follow = json!({
+        "id": format!("{}/follows/9", peer.base),
+        "type": "Follow",
+        "actor": peer.actor.id,
+        "object": app.url("/f/no-such-forum"),
+    });
+    // The inbox answers 404; senders count a 4xx as final, so only the outcome shows it.
+    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    assert_eq!(followers(&app, "books").await, 0);
+    assert!(
+        stoa_db::queries::deliveries::all(&app.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no Accept queued"
+    );
+
+    // A body that is not the one the signature's digest covers is refused with 401.
+    let response = app
+        .api()
+        .client
+        .post(app.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .header("digest", "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        .header("signature", format!(r#"keyId="{}#main-key",headers="(request-target) host date digest",signature="AAAA""#, peer.actor.id))
+        .header("date", httpdate_now())
+        .body(r#"{"id":"x","type":"Follow"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // Oversized bodies never reach the parser.
+    let response = app
+        .api()
+        .client
+        .post(app.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+fn httpdate_now() -> String {
+    chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
