@@ -139,7 +139,14 @@ struct Peer {
 }
 
 async fn start_peer() -> Peer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_peer_on(0).await
+}
+
+/// A peer on a chosen port (0: any free one).
+async fn start_peer_on(port: u16) -> Peer {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
     let keys = generate_actor_keypair().unwrap();
     let actor_id = Url::parse(&format!("{base}/users/remote")).unwrap();
@@ -388,4 +395,76 @@ fn httpdate_now() -> String {
     chrono::Utc::now()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string()
+}
+
+#[tokio::test]
+async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+    })
+    .await;
+    // A port with nobody listening yet: the receiver is "down".
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inbox = Url::parse(&format!("http://localhost:{port}/users/remote/inbox")).unwrap();
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/note/1", app.url("/f/books")),
+        "type": "Announce",
+        "actor": app.url("/f/books"),
+        "object": app.url("/f/books"),
+    });
+    stoa_federation::delivery::enqueue(
+        &app.db,
+        &activity,
+        stoa_federation::delivery::Signer::Forum(forum.id),
+        &[inbox.clone(), inbox.clone()],
+    )
+    .await
+    .unwrap();
+    app.state.delivery_wake.notify_one();
+
+    // The attempt fails and is kept for a later retry, not lost and not repeated at once.
+    let mut failed = None;
+    for _ in 0..200 {
+        let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+        assert_eq!(rows.len(), 1, "one row per inbox");
+        if rows[0].attempts >= 1 {
+            failed = Some(rows[0].clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = failed.expect("the worker tried");
+    assert!(failed.delivered_at.is_none() && failed.gave_up_at.is_none());
+    assert!(failed.last_error.is_some());
+    assert!(failed.next_attempt_at > chrono::Utc::now() + chrono::Duration::seconds(60));
+
+    // The receiver comes back; when the retry is due, the activity arrives, signed.
+    let peer = start_peer_on(port).await;
+    {
+        use stoa_db::sea_orm::{EntityTrait, sea_query::Expr};
+        stoa_db::delivery::Entity::update_many()
+            .col_expr(
+                stoa_db::delivery::Column::NextAttemptAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    app.state.delivery_wake.notify_one();
+    let received = peer.wait_for("Announce").await;
+    assert_eq!(received["id"], activity["id"]);
+    let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+    assert!(rows[0].delivered_at.is_some());
+    assert_eq!(rows[0].attempts, 2);
 }
