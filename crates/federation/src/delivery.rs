@@ -185,6 +185,10 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
 /// Runs the worker for ever: sends what is due, then waits a moment or until woken.
 pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
     loop {
+        let data = config.to_request_data();
+        if let Err(e) = crate::broadcast::process_pending(&data).await {
+            tracing::warn!(error = %e, "turning outbox events into deliveries failed");
+        }
         if let Err(e) = run_due(&config).await {
             tracing::warn!(error = %e, "delivery round failed");
         }

@@ -158,3 +158,15 @@ impl Activity for UndoFollow {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_parse_with_or_without_context() {
+        let bare = r#"{"id":"http://localhost:1/follows/1","type":"Follow","actor":"http://localhost:1/users/remote","object":"http://localhost:2/f/books"}"#;
+        let parsed: Result<InboxActivity, _> = serde_json::from_str(bare);
+        assert!(matches!(parsed, Ok(InboxActivity::Follow(_))), "{parsed:?}");
+    }
+}

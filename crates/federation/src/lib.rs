@@ -6,6 +6,7 @@
 //! web crate serves what it builds.
 
 pub mod actors;
+pub mod broadcast;
 pub mod config;
 pub mod delivery;
 pub mod discovery;

@@ -2,7 +2,6 @@
 //! `application/activity+json` side of member and forum pages (same URL, chosen by `Accept`).
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
-use activitypub_federation::protocol::context::WithContext;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -44,8 +43,8 @@ const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
 /// an unverifiable signature gets 401 (never a 2xx), so peers may retry with another scheme.
 async fn inbox(State(state): State<AppState>, activity: ActivityData) -> Response {
     let data = state.federation.to_request_data();
-    let result =
-        receive_activity::<WithContext<InboxActivity>, RemoteUser, FedData>(activity, &data).await;
+    // Parsed without requiring `@context`: several servers leave it out of what they send.
+    let result = receive_activity::<InboxActivity, RemoteUser, FedData>(activity, &data).await;
     match result {
         Ok(()) => {
             state.delivery_wake.notify_one();

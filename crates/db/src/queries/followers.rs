@@ -59,3 +59,25 @@ pub async fn is_following<C: ConnectionTrait>(
         .await?
         .is_some())
 }
+
+/// Where a forum's followers receive activities: one inbox per server where the server has a
+/// shared inbox, otherwise each follower's own.
+pub async fn inboxes<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<Vec<String>, DbErr> {
+    use sea_orm::{JoinType, QuerySelect, RelationTrait};
+    let rows: Vec<(Option<String>, Option<String>)> = forum_follower::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, forum_follower::Relation::User.def())
+        .column(crate::user::Column::SharedInboxUrl)
+        .column(crate::user::Column::InboxUrl)
+        .filter(forum_follower::Column::ForumId.eq(forum_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .filter_map(|(shared, own)| shared.or(own))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}

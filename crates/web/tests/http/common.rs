@@ -65,6 +65,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> TestApp {
+        // Logs show with `RUST_LOG=stoa_web=debug cargo test -- --nocapture`.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let (url, dir) = fresh_database().await;
         let mut db = stoa_db::connect(&url).await.expect("connect");
         let queries = Arc::new(AtomicUsize::new(0));

@@ -468,3 +468,98 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
     assert!(rows[0].delivered_at.is_some());
     assert_eq!(rows[0].attempts, 2);
 }
+
+impl Peer {
+    async fn wait_for_matching(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..200 {
+            if let Some(found) = self.received.lock().unwrap().iter().find(|a| matches(a)) {
+                return found.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the peer received no {what}; it has {:#?}",
+            self.received.lock().unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_forum_rebroadcasts_threads_replies_edits_and_deletes_to_its_followers() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+    })
+    .await;
+    let peer = start_peer().await;
+    let forum = app.url("/f/books");
+    let follow = json!({"id": format!("{}/follows/1", peer.base), "type": "Follow", "actor": peer.actor.id, "object": forum});
+    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    peer.wait_for("Accept").await;
+
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice
+        .thread("books", "Summer reading", "What is on your list?")
+        .await;
+    let page_id = app.url(&format!("/t/{thread}"));
+
+    let create = peer
+        .wait_for_matching("Announce{Create{Page}}", |a| {
+            a["type"] == "Announce" && a["object"]["type"] == "Create"
+        })
+        .await;
+    assert_eq!(create["actor"], forum);
+    assert_eq!(create["object"]["actor"], app.url("/u/alice"));
+    assert_eq!(create["object"]["object"]["type"], "Page");
+    assert_eq!(create["object"]["object"]["id"], page_id);
+    assert_eq!(create["object"]["object"]["name"], "Summer reading");
+    assert_eq!(create["audience"], forum);
+    let plain = peer
+        .wait_for_matching("Announce{Page}", |a| {
+            a["type"] == "Announce" && a["object"] == page_id
+        })
+        .await;
+    assert_eq!(plain["actor"], forum);
+
+    let reply = alice.reply(thread, starter, "Middlemarch.").await;
+    let note_id = app.url(&format!("/p/{reply}"));
+    let note = peer
+        .wait_for_matching("Announce{Create{Note}}", |a| {
+            a["object"]["object"]["id"] == note_id
+        })
+        .await;
+    assert_eq!(note["object"]["object"]["type"], "Note");
+    assert_eq!(note["object"]["object"]["inReplyTo"], page_id);
+
+    alice
+        .patch(
+            &format!("/api/v1/posts/{reply}"),
+            json!({"body": "Middlemarch, again."}),
+        )
+        .await;
+    let update = peer
+        .wait_for_matching("Announce{Update}", |a| a["object"]["type"] == "Update")
+        .await;
+    assert_eq!(
+        update["object"]["object"]["content"],
+        "<p>Middlemarch, again.</p>\n"
+    );
+
+    alice.delete(&format!("/api/v1/posts/{reply}")).await;
+    let delete = peer
+        .wait_for_matching("Announce{Delete}", |a| a["object"]["type"] == "Delete")
+        .await;
+    assert_eq!(delete["object"]["object"], note_id);
+    assert_eq!(delete["object"]["actor"], app.url("/u/alice"));
+
+    // Another forum's threads do not go to this forum's followers.
+    alice.thread("music", "Not followed", "x").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received = peer.received.lock().unwrap().clone();
+    assert!(
+        !received
+            .iter()
+            .any(|a| a.to_string().contains("Not followed")),
+        "only the followed forum's activity arrives"
+    );
+}

@@ -1,0 +1,145 @@
+//! Turns the transactional outbox into activities: each forum re-broadcasts what happens in it
+//! to its followers as the `Group` (FEP-1b12) — `Announce{Create{Page}}` plus a plain
+//! `Announce{Page}` for a new thread (what Mastodon and Pleroma show), `Announce{Create{Note}}`
+//! for a reply, `Announce{Update}` for an edit, `Announce{Delete}` for a deletion. Deliveries are
+//! queued in the same transaction that marks the event processed, so an event is never lost
+//! and never sent twice.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use stoa_core::events::Event;
+use stoa_db::queries::{followers, forums, outbox, posts, users};
+use stoa_db::{ConnectionTrait, outbox_event};
+use url::Url;
+
+use crate::config::FedData;
+use crate::delivery::{self, Signer};
+use crate::error::FedError;
+use crate::objects::{self, PUBLIC, PostObject};
+
+/// Processes the oldest pending events; returns how many.
+pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
+    let pending = outbox::pending(&data.db, 100).await?;
+    let count = pending.len();
+    for event in pending {
+        let txn = stoa_db::begin_write(&data.db).await?;
+        broadcast(data, &txn, &event).await?;
+        outbox::mark_processed(&txn, event.id, Utc::now()).await?;
+        txn.commit().await?;
+    }
+    Ok(count)
+}
+
+fn activity_url(actor: &Url, kind: &str, event_id: i64) -> String {
+    format!("{actor}/activities/{kind}/{event_id}")
+}
+
+async fn broadcast<C: ConnectionTrait>(
+    data: &FedData,
+    txn: &C,
+    event: &outbox_event::Model,
+) -> Result<(), FedError> {
+    let Ok(parsed) = serde_json::from_str::<Event>(&event.payload) else {
+        tracing::warn!(id = event.id, kind = %event.kind, "skipping an outbox event it cannot read");
+        return Ok(());
+    };
+    let (forum_id, post_id) = match parsed {
+        Event::ThreadCreated {
+            forum_id, post_id, ..
+        }
+        | Event::ReplyCreated {
+            forum_id, post_id, ..
+        }
+        | Event::PostEdited {
+            forum_id, post_id, ..
+        }
+        | Event::PostDeleted {
+            forum_id, post_id, ..
+        } => (forum_id, post_id),
+    };
+    let Some(forum) = forums::by_id(txn, forum_id).await?.filter(|f| f.local) else {
+        return Ok(());
+    };
+    let inboxes: Vec<Url> = followers::inboxes(txn, forum.id)
+        .await?
+        .iter()
+        .filter_map(|i| Url::parse(i).ok())
+        .collect();
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let Some(post) = posts::by_id(txn, post_id).await? else {
+        return Ok(());
+    };
+    let Some(author) = users::by_id(txn, post.author_id).await?.filter(|u| u.local) else {
+        // Remote members' posts are re-broadcast when they arrive through the inbox.
+        return Ok(());
+    };
+    let urls = &data.urls;
+    let forum_url = urls.forum(&forum.slug);
+    let author_url = urls.user(&author.name);
+    let object_id = objects::post_id(urls, &post);
+    let followers_url = urls.forum_part(&forum.slug, "followers");
+    let addressing = |value: &mut Value| {
+        value["to"] = json!([PUBLIC]);
+        value["cc"] = json!([forum_url, followers_url]);
+        value["audience"] = json!(forum_url);
+    };
+    let object = match objects::post_object(txn, urls, post.id).await? {
+        Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
+        Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
+        Some(PostObject::Deleted(_)) | None => None,
+    };
+    let mut inner = match (&parsed, object) {
+        (Event::ThreadCreated { .. } | Event::ReplyCreated { .. }, Some(object)) => json!({
+            "id": activity_url(&object_id, "create", event.id),
+            "type": "Create",
+            "actor": author_url,
+            "object": strip_context(object),
+        }),
+        (Event::PostEdited { .. }, Some(object)) => json!({
+            "id": activity_url(&object_id, "update", event.id),
+            "type": "Update",
+            "actor": author_url,
+            "object": strip_context(object),
+        }),
+        (Event::PostDeleted { .. }, _) => json!({
+            "id": activity_url(&object_id, "delete", event.id),
+            "type": "Delete",
+            "actor": author_url,
+            "object": object_id,
+        }),
+        // The post went away before its event was processed: its deletion's event follows.
+        _ => return Ok(()),
+    };
+    addressing(&mut inner);
+    let mut announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": activity_url(&forum_url, "announce", event.id),
+        "type": "Announce",
+        "actor": forum_url,
+        "object": inner,
+    });
+    addressing(&mut announce);
+    delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
+    if matches!(parsed, Event::ThreadCreated { .. }) {
+        let mut plain = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": activity_url(&forum_url, "announce-page", event.id),
+            "type": "Announce",
+            "actor": forum_url,
+            "object": object_id,
+        });
+        addressing(&mut plain);
+        delivery::enqueue(txn, &plain, Signer::Forum(forum.id), &inboxes).await?;
+    }
+    Ok(())
+}
+
+/// An object embedded in an activity carries no `@context` of its own.
+fn strip_context(mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("@context");
+    }
+    object
+}
