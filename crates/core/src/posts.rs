@@ -84,6 +84,7 @@ pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
             author_id: actor.id,
             body_source: body,
             body_html: &html,
+            ap_id: None,
             now,
         },
     )
@@ -114,7 +115,55 @@ pub async fn reply<C: ConnectionTrait + TransactionTrait>(
     body: &str,
 ) -> CoreResult<Created> {
     validate_body(body)?;
-    let html = markdown::render(body);
+    let content = Content {
+        source: body.to_owned(),
+        html: markdown::render(body),
+        ap_id: None,
+    };
+    reply_with(db, actor, thread_id, parent_id, content).await
+}
+
+/// A post's body, ready to store: the markdown source (empty when a remote server sent only
+/// HTML), the sanitised HTML, and, for a post from elsewhere, its ActivityPub id.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub source: String,
+    pub html: String,
+    pub ap_id: Option<String>,
+}
+
+impl Content {
+    /// A body from another server: its HTML is sanitised here, whatever the sender did.
+    pub fn remote(html: &str, source: Option<&str>, ap_id: &str) -> CoreResult<Content> {
+        let html = markdown::sanitize(html);
+        if html.trim().is_empty() {
+            return Err(CoreError::invalid("content", "a post needs some text"));
+        }
+        if html.len() > 4 * limits::BODY_MAX_BYTES {
+            return Err(CoreError::invalid("content", "the post is too long"));
+        }
+        Ok(Content {
+            source: source
+                .unwrap_or_default()
+                .chars()
+                .take(limits::BODY_MAX_BYTES)
+                .collect(),
+            html,
+            ap_id: Some(ap_id.to_owned()),
+        })
+    }
+}
+
+/// Replies with a body that is already rendered (a local reply's markdown, or a remote post).
+pub async fn reply_with<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    thread_id: i64,
+    parent_id: i64,
+    content: Content,
+) -> CoreResult<Created> {
+    let body = content.source.as_str();
+    let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
     let thread = threads::by_id(&txn, thread_id)
         .await?
@@ -139,7 +188,8 @@ pub async fn reply<C: ConnectionTrait + TransactionTrait>(
             parent_id: Some(parent.id),
             author_id: actor.id,
             body_source: body,
-            body_html: &html,
+            body_html: html,
+            ap_id: content.ap_id.as_deref(),
             now,
         },
     )
@@ -197,10 +247,26 @@ pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
     body: &str,
 ) -> CoreResult<Created> {
     validate_body(body)?;
-    let html = markdown::render(body);
+    let content = Content {
+        source: body.to_owned(),
+        html: markdown::render(body),
+        ap_id: None,
+    };
+    edit_post_with(db, actor, post_id, content).await
+}
+
+/// Replaces a post's body with one already rendered (see [`Content`]).
+pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    content: Content,
+) -> CoreResult<Created> {
+    let body = content.source.as_str();
+    let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
     let post = editable_post(&txn, actor, post_id).await?;
-    if post.body_source == body {
+    if post.body_source == body && post.body_html == html {
         // Nothing changed: no revision, no event.
         return Ok(Created {
             thread_id: post.thread_id,
@@ -211,7 +277,7 @@ pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
     let now = Utc::now();
-    posts::replace_body(&txn, &post, actor.id, body, &html, now).await?;
+    posts::replace_body(&txn, &post, actor.id, body, html, now).await?;
     threads::bump_revision(&txn, thread.id).await?;
     let event = Event::PostEdited {
         forum_id: thread.forum_id,

@@ -71,13 +71,16 @@ async fn broadcast<C: ConnectionTrait>(
     let Some(post) = posts::by_id(txn, post_id).await? else {
         return Ok(());
     };
-    let Some(author) = users::by_id(txn, post.author_id).await?.filter(|u| u.local) else {
-        // Remote members' posts are re-broadcast when they arrive through the inbox.
+    let Some(author) = users::by_id(txn, post.author_id).await? else {
         return Ok(());
     };
     let urls = &data.urls;
     let forum_url = urls.forum(&forum.slug);
-    let author_url = urls.user(&author.name);
+    // A remote member's post is re-broadcast under its own author and id.
+    let author_url = match (&author.ap_id, author.local) {
+        (Some(ap_id), false) => Url::parse(ap_id).unwrap_or_else(|_| urls.user(&author.name)),
+        _ => urls.user(&author.name),
+    };
     let object_id = objects::post_id(urls, &post);
     let followers_url = urls.forum_part(&forum.slug, "followers");
     let addressing = |value: &mut Value| {

@@ -47,6 +47,11 @@ impl FedError {
             FedError::NotFound(_) => 404,
             // The sender's actor could not be fetched: its server will retry.
             FedError::Library(_) => 400,
+            FedError::Core(stoa_core::CoreError::Forbidden(_)) => 403,
+            FedError::Core(stoa_core::CoreError::NotFound(_)) => 404,
+            FedError::Core(
+                stoa_core::CoreError::Invalid { .. } | stoa_core::CoreError::Conflict(_),
+            ) => 400,
             FedError::Database(_) | FedError::Core(_) => 500,
         }
     }

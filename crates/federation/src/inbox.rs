@@ -25,6 +25,9 @@ use crate::remote::RemoteUser;
 pub enum InboxActivity {
     Follow(Follow),
     UndoFollow(UndoFollow),
+    CreatePost(CreatePost),
+    UpdatePost(UpdatePost),
+    DeletePost(DeletePost),
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -156,6 +159,270 @@ impl Activity for UndoFollow {
             followers::remove(&data.db, forum.id, follower.row.id).await?;
         }
         Ok(())
+    }
+}
+
+/// A post as other servers send it (`Note`, `Page` or `Article`): only what Stoa reads.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostIn {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub attributed_to: serde_json::Value,
+    #[serde(default)]
+    pub in_reply_to: Option<Url>,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub source: Option<serde_json::Value>,
+}
+
+impl PostIn {
+    /// The author: `attributedTo` may be a URL, an object or a list of either.
+    fn author(&self) -> Option<Url> {
+        fn first(value: &serde_json::Value) -> Option<Url> {
+            match value {
+                serde_json::Value::String(s) => Url::parse(s).ok(),
+                serde_json::Value::Object(map) => map.get("id").and_then(first),
+                serde_json::Value::Array(items) => items.iter().find_map(first),
+                _ => None,
+            }
+        }
+        first(&self.attributed_to)
+    }
+
+    /// The markdown source, when the sender gave one.
+    fn markdown(&self) -> Option<&str> {
+        let source = self.source.as_ref()?;
+        let is_markdown = source.get("mediaType").and_then(|m| m.as_str()) == Some("text/markdown");
+        is_markdown
+            .then(|| source.get("content").and_then(|c| c.as_str()))
+            .flatten()
+    }
+
+    fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
+        Ok(stoa_core::posts::Content::remote(
+            self.content.as_deref().unwrap_or_default(),
+            self.markdown(),
+            self.id.as_str(),
+        )?)
+    }
+
+    /// Only the author may create, change or delete their post, and only on their own server.
+    fn verify_author(&self, actor: &Url) -> Result<(), FedError> {
+        activitypub_federation::protocol::verification::verify_domains_match(&self.id, actor)?;
+        match self.author() {
+            Some(author) if &author == actor => Ok(()),
+            _ => Err(FedError::Rejected(
+                "the post is attributed to someone else".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePost {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::CreateType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: PostIn,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePost {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::UpdateType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: PostIn,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletePost {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::DeleteType,
+    pub actor: ObjectId<RemoteUser>,
+    /// The deleted object's id, or the object (often a `Tombstone`) with its id.
+    pub object: serde_json::Value,
+}
+
+/// The post a URL names: one of ours (`/t/ID`, `/p/ID`) or one that came from elsewhere.
+async fn find_post(
+    data: &Data<FedData>,
+    url: &Url,
+) -> Result<Option<stoa_db::post::Model>, FedError> {
+    use stoa_db::queries::{posts, threads};
+    if data.urls.is_local(url) {
+        let path = url.path();
+        if let Some(id) = path
+            .strip_prefix("/t/")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            let starter = threads::by_id(&data.db, id)
+                .await?
+                .and_then(|t| t.starter_post_id);
+            return match starter {
+                Some(starter) => Ok(posts::by_id(&data.db, starter).await?),
+                None => Ok(None),
+            };
+        }
+        if let Some(id) = path
+            .strip_prefix("/p/")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            return Ok(posts::by_id(&data.db, id).await?);
+        }
+        return Ok(None);
+    }
+    Ok(stoa_db::queries::posts::by_ap_id(&data.db, url.as_str()).await?)
+}
+
+fn core_actor(user: &RemoteUser) -> stoa_core::Actor {
+    stoa_core::Actor {
+        id: user.row.id,
+        name: user.row.name.clone(),
+        is_admin: false,
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for CreatePost {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        self.object.verify_author(self.actor.inner())
+    }
+
+    /// A reply to one of our threads or posts lands under its parent, whoever it was addressed
+    /// to (Mastodon addresses the parent's author, not the forum). The same post twice is
+    /// stored once.
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        if stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let Some(parent_url) = &self.object.in_reply_to else {
+            return Err(FedError::Rejected(
+                "only replies to threads here are accepted so far".into(),
+            ));
+        };
+        let parent = find_post(data, parent_url)
+            .await?
+            .ok_or_else(|| FedError::NotFound(format!("no post {parent_url} here")))?;
+        let author = self.actor.dereference(data).await?;
+        let content = self.object.content()?;
+        stoa_core::posts::reply_with(
+            &data.db,
+            &core_actor(&author),
+            parent.thread_id,
+            parent.id,
+            content,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for UpdatePost {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        self.object.verify_author(self.actor.inner())
+    }
+
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let Some(post) =
+            stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str()).await?
+        else {
+            return Err(FedError::NotFound(self.object.id.to_string()));
+        };
+        let author = self.actor.dereference(data).await?;
+        // The core service checks that the post is the author's own.
+        stoa_core::posts::edit_post_with(
+            &data.db,
+            &core_actor(&author),
+            post.id,
+            self.object.content()?,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for DeletePost {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        let id = self.object_id()?;
+        activitypub_federation::protocol::verification::verify_domains_match(
+            &id,
+            self.actor.inner(),
+        )?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let id = self.object_id()?;
+        let Some(post) = stoa_db::queries::posts::by_ap_id(&data.db, id.as_str()).await? else {
+            // Unknown here (or an actor deleting itself, not handled yet): nothing to do.
+            return Ok(());
+        };
+        let author = self.actor.dereference(data).await?;
+        if post.deleted_at.is_some() {
+            return Ok(());
+        }
+        stoa_core::posts::delete_post(&data.db, &core_actor(&author), post.id).await?;
+        Ok(())
+    }
+}
+
+impl DeletePost {
+    fn object_id(&self) -> Result<Url, FedError> {
+        let text = match &self.object {
+            serde_json::Value::String(s) => Some(s.as_str()),
+            serde_json::Value::Object(map) => map.get("id").and_then(|v| v.as_str()),
+            _ => None,
+        };
+        text.and_then(|t| Url::parse(t).ok())
+            .ok_or_else(|| FedError::Rejected("Delete without an object id".into()))
     }
 }
 

@@ -106,8 +106,12 @@ pub enum PostObject {
     Deleted(WithContext<Tombstone>),
 }
 
-/// The id of a post: a thread's starter is the thread's `Page`, every reply a `Note` of its own.
+/// The id of a post: its own id when it came from elsewhere; otherwise a thread's starter is
+/// the thread's `Page`, every reply a `Note` of its own.
 pub fn post_id(urls: &Urls, post: &post::Model) -> Url {
+    if let Some(remote) = post.ap_id.as_deref().and_then(|id| Url::parse(id).ok()) {
+        return remote;
+    }
     match post.parent_id {
         None => urls.path(&format!("/t/{}", post.thread_id)),
         Some(_) => urls.path(&format!("/p/{}", post.id)),
@@ -200,7 +204,7 @@ pub async fn post_object<C: ConnectionTrait>(
         Some(parent_id) => {
             let parent = posts::by_id(db, parent_id).await?;
             let in_reply_to = match parent {
-                Some(parent) => parent_ap_id(urls, &parent),
+                Some(parent) => post_id(urls, &parent),
                 None => urls.path(&format!("/t/{}", thread.id)),
             };
             PostObject::Note(Box::new(WithContext::new_default(Note {
@@ -223,15 +227,6 @@ pub async fn post_object<C: ConnectionTrait>(
         }
     };
     Ok(Some(object))
-}
-
-/// The id a parent is known by: its own `ap_id` when it came from elsewhere.
-fn parent_ap_id(urls: &Urls, parent: &post::Model) -> Url {
-    parent
-        .ap_id
-        .as_deref()
-        .and_then(|id| Url::parse(id).ok())
-        .unwrap_or_else(|| post_id(urls, parent))
 }
 
 /// The `Page` of a thread, by thread id.

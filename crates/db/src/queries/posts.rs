@@ -133,6 +133,8 @@ pub struct NewPost<'a> {
     pub author_id: i64,
     pub body_source: &'a str,
     pub body_html: &'a str,
+    /// Set for posts that came from another server.
+    pub ap_id: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -144,6 +146,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewPost<'_>) -> Result<post
         body_source: Set(new.body_source.to_owned()),
         body_html: Set(new.body_html.to_owned()),
         like_count: Set(0),
+        ap_id: Set(new.ap_id.map(str::to_owned)),
         created_at: Set(new.now),
         ..Default::default()
     }
@@ -243,5 +246,15 @@ pub async fn ids_in_thread<C: ConnectionTrait>(
         .order_by_asc(post::Column::Id)
         .into_tuple()
         .all(db)
+        .await
+}
+
+pub async fn by_ap_id<C: ConnectionTrait>(
+    db: &C,
+    ap_id: &str,
+) -> Result<Option<post::Model>, DbErr> {
+    post::Entity::find()
+        .filter(post::Column::ApId.eq(ap_id))
+        .one(db)
         .await
 }

@@ -563,3 +563,130 @@ async fn a_forum_rebroadcasts_threads_replies_edits_and_deletes_to_its_followers
         "only the followed forum's activity arrives"
     );
 }
+
+#[tokio::test]
+async fn remote_replies_land_in_the_tree_and_can_be_edited_and_deleted_by_their_author() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+    })
+    .await;
+    let peer = start_peer().await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice
+        .thread("foreign-affairs", "Trade talks", "Who wins?")
+        .await;
+    let bob = app.member("bob").await;
+    let local_reply = bob.reply(thread, starter, "Nobody.").await;
+    let page_id = app.url(&format!("/t/{thread}"));
+    let note_id = format!("{}/notes/1", peer.base);
+    // Addressed only to the thread's author, as Mastodon does: the tree still gets it.
+    let note = json!({
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": peer.actor.id,
+        "inReplyTo": page_id,
+        "content": "<p>From afar. <script>alert(1)</script><b>bold</b></p>",
+        "to": [app.url("/u/alice")],
+    });
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/creates/1", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": note,
+        "to": [app.url("/u/alice")],
+    });
+    peer.send(create.clone(), &app.url("/u/alice/inbox"))
+        .await
+        .unwrap();
+    // The same activity again is stored once.
+    peer.send(create, &app.url("/inbox")).await.unwrap();
+
+    // A reply to a local reply nests under it.
+    let nested = json!({
+        "id": format!("{}/creates/2", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {
+            "id": format!("{}/notes/2", peer.base),
+            "type": "Note",
+            "attributedTo": peer.actor.id,
+            "inReplyTo": app.url(&format!("/p/{local_reply}")),
+            "content": "<p>Under Bob.</p>",
+        },
+    });
+    peer.send(nested, &app.url("/inbox")).await.unwrap();
+
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    let posts = view["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 4, "{view:#}");
+    let host = peer.base.trim_start_matches("http://");
+    let remote_name = format!("remote@{host}");
+    let from_afar = posts
+        .iter()
+        .find(|p| p["body_html"].as_str().unwrap().contains("From afar"))
+        .unwrap();
+    assert_eq!(from_afar["parent_id"], starter);
+    assert_eq!(from_afar["depth"], 1);
+    assert_eq!(from_afar["author"]["name"], remote_name);
+    assert_eq!(from_afar["author"]["local"], false);
+    assert_eq!(from_afar["author"]["url"], format!("{}/@remote", peer.base));
+    assert!(!from_afar["body_html"].as_str().unwrap().contains("script"));
+    let under_bob = posts
+        .iter()
+        .find(|p| p["body_html"].as_str().unwrap().contains("Under Bob"))
+        .unwrap();
+    assert_eq!(under_bob["parent_id"], local_reply);
+    assert_eq!(under_bob["depth"], 2);
+
+    // The page names the remote author as name@host, linking to their profile.
+    let page = app.browser().get(&format!("/t/{thread}")).await.body;
+    assert!(
+        page.contains(&format!(
+            r#"<a class="author" href="{}/@remote">{remote_name}</a>"#,
+            peer.base
+        )),
+        "{page}"
+    );
+
+    // Its author edits it …
+    let update = json!({
+        "id": format!("{}/updates/1", peer.base),
+        "type": "Update",
+        "actor": peer.actor.id,
+        "object": {"id": note_id, "type": "Note", "attributedTo": peer.actor.id, "inReplyTo": page_id, "content": "<p>Edited from afar.</p>"},
+    });
+    peer.send(update, &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert!(view.to_string().contains("Edited from afar."));
+
+    // … but cannot edit someone else's post: the local reply stays as it was.
+    let hijack = json!({
+        "id": format!("{}/updates/2", peer.base),
+        "type": "Update",
+        "actor": peer.actor.id,
+        "object": {"id": app.url(&format!("/p/{local_reply}")), "type": "Note", "attributedTo": peer.actor.id, "content": "<p>hijacked</p>"},
+    });
+    peer.send(hijack, &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert!(!view.to_string().contains("hijacked"));
+
+    // … and deletes it: a placeholder keeps its place.
+    let delete = json!({
+        "id": format!("{}/deletes/1", peer.base),
+        "type": "Delete",
+        "actor": peer.actor.id,
+        "object": {"id": note_id, "type": "Tombstone"},
+    });
+    peer.send(delete, &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    let posts = view["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 4);
+    assert!(
+        posts
+            .iter()
+            .any(|p| p["deleted"] == true && p["parent_id"] == starter)
+    );
+    assert!(!view.to_string().contains("Edited from afar."));
+}
