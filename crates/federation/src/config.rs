@@ -2,7 +2,10 @@
 //! security settings. Production: https ids only, no fetches of private or loopback addresses.
 //! Development (`STOA_DEV_FEDERATION=1`): http ids and loopback peers, for local tests.
 
+use std::time::Duration;
+
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use activitypub_federation::resolver::ValidatingDnsResolver;
 use stoa_db::DatabaseConnection;
 
 use crate::urls::Urls;
@@ -26,7 +29,20 @@ pub async fn build(
     // reqwest is built without a TLS provider of its own: pick ring once per process, before any
     // client exists (a second call finds it installed and changes nothing).
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // An explicit client: no redirects followed blindly, bounded time, and (outside
+    // development) a resolver that refuses private, loopback and link-local addresses, with no
+    // host exempt — the library's default client exempts localhost:8080, Stoa's own default.
+    let timeout = Duration::from_secs(10);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("Stoa/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !development))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))?;
     FederationConfig::builder()
+        .client(reqwest_middleware::ClientWithMiddleware::from(client))
         .domain(urls.authority())
         .app_data(FedData { db, urls })
         .debug(development)

@@ -41,7 +41,19 @@ const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
 
 /// Every inbox: the signature, digest and origin are verified before the activity is handled;
 /// an unverifiable signature gets 401 (never a 2xx), so peers may retry with another scheme.
-async fn inbox(State(state): State<AppState>, activity: ActivityData) -> Response {
+async fn inbox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    activity: ActivityData,
+) -> Response {
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(why) = stoa_federation::check_signed_request(
+        headers.get("signature").and_then(|v| v.to_str().ok()),
+        header(header::DATE),
+        chrono::Utc::now(),
+    ) {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why).into_response();
+    }
     let data = state.federation.to_request_data();
     // Parsed without requiring `@context`: several servers leave it out of what they send.
     let result = receive_activity::<InboxActivity, RemoteUser, FedData>(activity, &data).await;

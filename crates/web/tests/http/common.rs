@@ -53,6 +53,8 @@ pub struct Options {
     /// The host name in the instance's URLs (default 127.0.0.1). Federation needs a name:
     /// activitypub_federation refuses IP literals.
     pub host: Option<&'static str>,
+    /// Federate as in production: https only, no loopback or private peers.
+    pub production_federation: bool,
 }
 
 impl TestApp {
@@ -60,6 +62,7 @@ impl TestApp {
         Self::spawn_with(Options {
             base_url: None,
             host: None,
+            production_federation: false,
         })
         .await
     }
@@ -95,7 +98,9 @@ impl TestApp {
             false,
         );
         // Development federation: tests talk to peers on loopback over http.
-        let state = AppState::new(db.clone(), config, true).await.unwrap();
+        let state = AppState::new(db.clone(), config, !options.production_federation)
+            .await
+            .unwrap();
         state.spawn_delivery_worker();
         let app = stoa_web::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

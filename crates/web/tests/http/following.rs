@@ -251,6 +251,15 @@ impl Peer {
     }
 }
 
+/// Federation between processes on this machine, as in development.
+fn loopback() -> Options {
+    Options {
+        base_url: None,
+        host: Some("localhost"),
+        production_federation: false,
+    }
+}
+
 async fn followers(app: &TestApp, slug: &str) -> u64 {
     let forum = stoa_db::queries::forums::by_slug(&app.db, slug)
         .await
@@ -263,11 +272,7 @@ async fn followers(app: &TestApp, slug: &str) -> u64 {
 
 #[tokio::test]
 async fn a_remote_person_follows_a_forum_gets_a_signed_accept_and_undoes_it() {
-    let app = TestApp::spawn_with(Options {
-        base_url: None,
-        host: Some("localhost"),
-    })
-    .await;
+    let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let forum = app.url("/f/books");
     let inbox = app.url("/f/books/inbox");
@@ -340,11 +345,7 @@ async fn a_remote_person_follows_a_forum_gets_a_signed_accept_and_undoes_it() {
 
 #[tokio::test]
 async fn tampered_bodies_and_unknown_forums_are_refused() {
-    let app = TestApp::spawn_with(Options {
-        base_url: None,
-        host: Some("localhost"),
-    })
-    .await;
+    let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let follow = json!({
         "id": format!("{}/follows/9", peer.base),
@@ -378,6 +379,26 @@ async fn tampered_bodies_and_unknown_forums_are_refused() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
+    // A signed request from more than an hour ago is not replayed.
+    let response = app
+        .api()
+        .client
+        .post(app.url("/inbox"))
+        .header("content-type", "application/activity+json")
+        .header("digest", "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        .header("signature", format!(r#"keyId="{}#main-key",headers="(request-target) host date digest",signature="AAAA""#, peer.actor.id))
+        .header("date", (chrono::Utc::now() - chrono::Duration::hours(3)).format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("away from now"),
+        "{body}"
+    );
+
     // Oversized bodies never reach the parser.
     let response = app
         .api()
@@ -399,11 +420,7 @@ fn httpdate_now() -> String {
 
 #[tokio::test]
 async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
-    let app = TestApp::spawn_with(Options {
-        base_url: None,
-        host: Some("localhost"),
-    })
-    .await;
+    let app = TestApp::spawn_with(loopback()).await;
     // A port with nobody listening yet: the receiver is "down".
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -486,11 +503,7 @@ impl Peer {
 
 #[tokio::test]
 async fn a_forum_rebroadcasts_threads_replies_edits_and_deletes_to_its_followers() {
-    let app = TestApp::spawn_with(Options {
-        base_url: None,
-        host: Some("localhost"),
-    })
-    .await;
+    let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let forum = app.url("/f/books");
     let follow = json!({"id": format!("{}/follows/1", peer.base), "type": "Follow", "actor": peer.actor.id, "object": forum});
@@ -566,11 +579,7 @@ async fn a_forum_rebroadcasts_threads_replies_edits_and_deletes_to_its_followers
 
 #[tokio::test]
 async fn remote_replies_land_in_the_tree_and_can_be_edited_and_deleted_by_their_author() {
-    let app = TestApp::spawn_with(Options {
-        base_url: None,
-        host: Some("localhost"),
-    })
-    .await;
+    let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let alice = app.member("alice").await;
     let (thread, starter) = alice
@@ -689,4 +698,26 @@ async fn remote_replies_land_in_the_tree_and_can_be_edited_and_deleted_by_their_
             .any(|p| p["deleted"] == true && p["parent_id"] == starter)
     );
     assert!(!view.to_string().contains("Edited from afar."));
+}
+
+#[tokio::test]
+async fn in_production_loopback_peers_are_never_fetched() {
+    let app = TestApp::spawn_with(Options {
+        base_url: None,
+        host: Some("localhost"),
+        production_federation: true,
+    })
+    .await;
+    let peer = start_peer().await;
+    let follow = json!({"id": format!("{}/follows/1", peer.base), "type": "Follow", "actor": peer.actor.id, "object": app.url("/f/books")});
+    // The peer's signed Follow names an http actor on loopback: refused, nothing fetched or stored.
+    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    assert_eq!(followers(&app, "books").await, 0);
+    let host = peer.base.trim_start_matches("http://");
+    assert!(
+        stoa_db::queries::users::by_name(&app.db, &format!("remote@{host}"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

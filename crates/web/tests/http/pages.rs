@@ -91,6 +91,7 @@ async fn secure_cookies_on_https_instances() {
     let app = TestApp::spawn_with(Options {
         base_url: Some("https://forum.example".into()),
         host: None,
+        production_federation: false,
     })
     .await;
     let page = app.browser().register("sam", "a long password").await;
