@@ -9,6 +9,7 @@ use activitypub_federation::protocol::context::WithContext;
 use activitypub_federation::protocol::values::{MediaTypeHtml, MediaTypeMarkdown};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use stoa_db::queries::{forums, posts, threads, users};
 use stoa_db::{ConnectionTrait, DbErr, post, user};
 use url::Url;
@@ -323,4 +324,94 @@ pub async fn context_collection<C: ConnectionTrait>(
         prev: (number > 1).then(|| page_url(number - 1)),
     };
     Ok(serde_json::to_value(WithContext::new_default(collection_page)).ok())
+}
+
+/// A collection of actor ids or activities, given whole (small) or as a count only.
+fn collection(id: Url, total: u64, items: Option<Vec<Value>>) -> Value {
+    let mut value = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "OrderedCollection",
+        "id": id,
+        "totalItems": total,
+    });
+    if let Some(items) = items {
+        value["orderedItems"] = Value::Array(items);
+    }
+    value
+}
+
+/// Threads listed in a forum's outbox.
+pub const OUTBOX_THREADS: u64 = 20;
+
+/// A forum's collections: `followers` (a count: who follows is not published), `moderators`
+/// (its hosts) and `outbox` (its newest threads, as the forum announced them). `None` when there
+/// is no such local forum or collection.
+pub async fn forum_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    slug: &str,
+    which: &str,
+) -> Result<Option<Value>, DbErr> {
+    let Some(forum) = forums::by_slug(db, slug).await?.filter(|f| f.local) else {
+        return Ok(None);
+    };
+    let id = urls.forum_part(&forum.slug, which);
+    let forum_url = urls.forum(&forum.slug);
+    Ok(match which {
+        "followers" => {
+            let total = stoa_db::queries::followers::count(db, forum.id).await?;
+            Some(collection(id, total, None))
+        }
+        "moderators" => {
+            let hosts: Vec<Value> = forums::host_names(db, forum.id)
+                .await?
+                .iter()
+                .map(|name| Value::String(urls.user(name).to_string()))
+                .collect();
+            Some(collection(id, hosts.len() as u64, Some(hosts)))
+        }
+        "outbox" => {
+            let latest = threads::latest(db, Some(forum.id), 0, OUTBOX_THREADS).await?;
+            let items = latest
+                .items
+                .iter()
+                .map(|t| {
+                    let page = urls.path(&format!("/t/{}", t.id));
+                    serde_json::json!({
+                        "id": format!("{forum_url}/activities/announce-page/thread-{}", t.id),
+                        "type": "Announce",
+                        "actor": forum_url,
+                        "object": page,
+                        "to": [PUBLIC],
+                        "published": t.created_at,
+                    })
+                })
+                .collect();
+            Some(collection(
+                id,
+                forum.thread_count.max(0) as u64,
+                Some(items),
+            ))
+        }
+        _ => None,
+    })
+}
+
+/// A member's collections: `followers` and `outbox`, as counts (members cannot be followed yet,
+/// and their posts are found through the forums).
+pub async fn user_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    name: &str,
+    which: &str,
+) -> Result<Option<Value>, DbErr> {
+    let Some(user) = users::by_name(db, name).await?.filter(|u| u.local) else {
+        return Ok(None);
+    };
+    let id = urls.user_part(&user.name, which);
+    Ok(match which {
+        "followers" => Some(collection(id, 0, None)),
+        "outbox" => Some(collection(id, user.post_count.max(0) as u64, None)),
+        _ => None,
+    })
 }

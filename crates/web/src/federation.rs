@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/actor", get(instance_actor))
         .route("/t/{id}/context", get(thread_context))
         .route("/p/{id}", get(post_or_redirect))
+        .route("/f/{slug}/{collection}", get(forum_collection))
+        .route("/u/{name}/{collection}", get(user_collection))
         .merge(
             Router::new()
                 .route("/inbox", post(inbox))
@@ -104,6 +106,28 @@ async fn post_or_redirect(
     }
     let post = stoa_core::posts::find_post(&state.db, id).await?;
     Ok(Redirect::to(&format!("/t/{}#p{}", post.thread_id, post.id)).into_response())
+}
+
+/// `/f/{slug}/followers|moderators|outbox`.
+async fn forum_collection(
+    State(state): State<AppState>,
+    Path((slug, which)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    match objects::forum_collection(&state.db, &state.config.urls, &slug, &which).await? {
+        Some(collection) => Ok(activity_json(&collection)),
+        None => Err(ApiError::not_found("collection")),
+    }
+}
+
+/// `/u/{name}/followers|outbox`.
+async fn user_collection(
+    State(state): State<AppState>,
+    Path((name, which)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    match objects::user_collection(&state.db, &state.config.urls, &name, &which).await? {
+        Some(collection) => Ok(activity_json(&collection)),
+        None => Err(ApiError::not_found("collection")),
+    }
 }
 
 #[derive(Deserialize)]

@@ -387,3 +387,42 @@ async fn long_conversations_are_paged() {
     );
     assert!(second.get("next").is_none());
 }
+
+#[tokio::test]
+async fn actors_collections_are_served() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    let user = stoa_db::queries::users::by_name(&app.db, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    stoa_core::forums::add_host(&app.db, forum.id, user.id)
+        .await
+        .unwrap();
+    let (thread, _) = alice.thread("books", "In the outbox", "x").await;
+
+    let (status, _, moderators) = get_json(&app, "/f/books/moderators", AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(moderators["type"], "OrderedCollection");
+    assert_eq!(moderators["orderedItems"][0], app.url("/u/alice"));
+    let (_, _, followers) = get_json(&app, "/f/books/followers", AP).await;
+    assert_eq!(followers["totalItems"], 0);
+    let (_, _, outbox) = get_json(&app, "/f/books/outbox", AP).await;
+    assert_eq!(outbox["totalItems"], 1);
+    assert_eq!(outbox["orderedItems"][0]["type"], "Announce");
+    assert_eq!(
+        outbox["orderedItems"][0]["object"],
+        app.url(&format!("/t/{thread}"))
+    );
+    let (_, _, user_outbox) = get_json(&app, "/u/alice/outbox", AP).await;
+    assert_eq!(user_outbox["totalItems"], 1);
+    let (status, _, _) = get_json(&app, "/f/books/nothing", AP).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The thread form at /f/books/new is still the page.
+    let page = app.browser().get("/f/books/new").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
