@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_instance_actor;
 mod m0003_following_and_delivery;
+mod m0004_post_likes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_instance_actor::Migration),
             Box::new(m0003_following_and_delivery::Migration),
+            Box::new(m0004_post_likes::Migration),
         ]
     }
 }

@@ -31,6 +31,18 @@ pub enum Event {
         thread_id: i64,
         post_id: i64,
     },
+    PostLiked {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+        activity_id: Option<String>,
+    },
+    PostUnliked {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+        activity_id: Option<String>,
+    },
 }
 
 impl Event {
@@ -40,6 +52,8 @@ impl Event {
             Event::ReplyCreated { .. } => "reply_created",
             Event::PostEdited { .. } => "post_edited",
             Event::PostDeleted { .. } => "post_deleted",
+            Event::PostLiked { .. } => "post_liked",
+            Event::PostUnliked { .. } => "post_unliked",
         }
     }
 
@@ -48,7 +62,9 @@ impl Event {
             Event::ThreadCreated { post_id, .. }
             | Event::ReplyCreated { post_id, .. }
             | Event::PostEdited { post_id, .. }
-            | Event::PostDeleted { post_id, .. } => *post_id,
+            | Event::PostDeleted { post_id, .. }
+            | Event::PostLiked { post_id, .. }
+            | Event::PostUnliked { post_id, .. } => *post_id,
         }
     }
 }

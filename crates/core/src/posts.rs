@@ -445,3 +445,71 @@ pub async fn profile<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<Profi
         .items;
     Ok(Profile { user, recent })
 }
+
+/// Likes a post (once per member); `activity_id` is the Like's id when it came from elsewhere.
+/// Returns whether the like is new.
+pub async fn like<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    activity_id: Option<&str>,
+) -> CoreResult<bool> {
+    change_like(db, actor, post_id, activity_id, true).await
+}
+
+/// Takes a like back. Returns whether there was one.
+pub async fn unlike<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    activity_id: Option<&str>,
+) -> CoreResult<bool> {
+    change_like(db, actor, post_id, activity_id, false).await
+}
+
+async fn change_like<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    activity_id: Option<&str>,
+    liked: bool,
+) -> CoreResult<bool> {
+    use stoa_db::queries::likes;
+    let txn = stoa_db::begin_write(db).await?;
+    let post = posts::by_id(&txn, post_id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or(CoreError::NotFound("post"))?;
+    let thread = threads::by_id(&txn, post.thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let now = Utc::now();
+    let changed = if liked {
+        likes::add(&txn, post.id, actor.id, activity_id, now).await?
+    } else {
+        likes::remove(&txn, post.id, actor.id).await?
+    };
+    if changed {
+        threads::bump_revision(&txn, thread.id).await?;
+        let (forum_id, thread_id, post_id) = (thread.forum_id, thread.id, post.id);
+        let activity_id = activity_id.map(str::to_owned);
+        let event = if liked {
+            Event::PostLiked {
+                forum_id,
+                thread_id,
+                post_id,
+                activity_id,
+            }
+        } else {
+            Event::PostUnliked {
+                forum_id,
+                thread_id,
+                post_id,
+                activity_id,
+            }
+        };
+        events::record(&txn, actor.id, &event, now).await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}

@@ -43,7 +43,7 @@ async fn broadcast<C: ConnectionTrait>(
         tracing::warn!(id = event.id, kind = %event.kind, "skipping an outbox event it cannot read");
         return Ok(());
     };
-    let (forum_id, post_id) = match parsed {
+    let (forum_id, post_id) = match &parsed {
         Event::ThreadCreated {
             forum_id, post_id, ..
         }
@@ -55,7 +55,13 @@ async fn broadcast<C: ConnectionTrait>(
         }
         | Event::PostDeleted {
             forum_id, post_id, ..
-        } => (forum_id, post_id),
+        }
+        | Event::PostLiked {
+            forum_id, post_id, ..
+        }
+        | Event::PostUnliked {
+            forum_id, post_id, ..
+        } => (*forum_id, *post_id),
     };
     let Some(forum) = forums::by_id(txn, forum_id).await?.filter(|f| f.local) else {
         return Ok(());
@@ -77,10 +83,7 @@ async fn broadcast<C: ConnectionTrait>(
     let urls = &data.urls;
     let forum_url = urls.forum(&forum.slug);
     // A remote member's post is re-broadcast under its own author and id.
-    let author_url = match (&author.ap_id, author.local) {
-        (Some(ap_id), false) => Url::parse(ap_id).unwrap_or_else(|_| urls.user(&author.name)),
-        _ => urls.user(&author.name),
-    };
+    let author_url = actor_url(urls, &author);
     let object_id = objects::post_id(urls, &post);
     let followers_url = urls.forum_part(&forum.slug, "followers");
     let addressing = |value: &mut Value| {
@@ -93,6 +96,37 @@ async fn broadcast<C: ConnectionTrait>(
         Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
         Some(PostObject::Deleted(_)) | None => None,
     };
+    if let Event::PostLiked { activity_id, .. } | Event::PostUnliked { activity_id, .. } = &parsed {
+        let Some(liker) = users::by_id(txn, event.actor_id.unwrap_or_default()).await? else {
+            return Ok(());
+        };
+        let liker_url = actor_url(urls, &liker);
+        let like_id = activity_id
+            .clone()
+            .unwrap_or_else(|| activity_url(&liker_url, "like", event.id));
+        let like = json!({"id": like_id, "type": "Like", "actor": liker_url, "object": object_id});
+        let inner = match parsed {
+            Event::PostLiked { .. } => like,
+            _ => json!({
+                "id": activity_url(&liker_url, "undo-like", event.id),
+                "type": "Undo",
+                "actor": liker_url,
+                "object": like,
+            }),
+        };
+        let announce = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": activity_url(&forum_url, "announce", event.id),
+            "type": "Announce",
+            "actor": forum_url,
+            "object": inner,
+            "to": [PUBLIC],
+            "cc": [forum_url, followers_url],
+            "audience": forum_url,
+        });
+        delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
+        return Ok(());
+    }
     let mut inner = match (&parsed, object) {
         (Event::ThreadCreated { .. } | Event::ReplyCreated { .. }, Some(object)) => json!({
             "id": activity_url(&object_id, "create", event.id),
@@ -137,6 +171,14 @@ async fn broadcast<C: ConnectionTrait>(
         delivery::enqueue(txn, &plain, Signer::Forum(forum.id), &inboxes).await?;
     }
     Ok(())
+}
+
+/// A member's actor id: ours for a local member, their own for a remote one.
+fn actor_url(urls: &crate::urls::Urls, user: &stoa_db::user::Model) -> Url {
+    match (&user.ap_id, user.local) {
+        (Some(ap_id), false) => Url::parse(ap_id).unwrap_or_else(|_| urls.user(&user.name)),
+        _ => urls.user(&user.name),
+    }
 }
 
 /// An object embedded in an activity carries no `@context` of its own.

@@ -28,6 +28,8 @@ pub enum InboxActivity {
     CreatePost(CreatePost),
     UpdatePost(UpdatePost),
     DeletePost(DeletePost),
+    Like(LikePost),
+    UndoLike(UndoLike),
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -423,6 +425,95 @@ impl DeletePost {
         };
         text.and_then(|t| Url::parse(t).ok())
             .ok_or_else(|| FedError::Rejected("Delete without an object id".into()))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LikePost {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::LikeType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: Url,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoLike {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: LikePost,
+}
+
+#[async_trait::async_trait]
+impl Activity for LikePost {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    /// Counts the like on the post, once per actor.
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let post = find_post(data, &self.object)
+            .await?
+            .ok_or_else(|| FedError::NotFound(self.object.to_string()))?;
+        let liker = self.actor.dereference(data).await?;
+        stoa_core::posts::like(
+            &data.db,
+            &core_actor(&liker),
+            post.id,
+            Some(self.id.as_str()),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for UndoLike {
+    type DataType = FedData;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    /// Only the actor who liked takes the like back.
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        verify_urls_match(self.actor.inner(), self.object.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let Some(post) = find_post(data, &self.object.object).await? else {
+            return Ok(());
+        };
+        let liker = self.actor.dereference(data).await?;
+        stoa_core::posts::unlike(
+            &data.db,
+            &core_actor(&liker),
+            post.id,
+            Some(self.object.id.as_str()),
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -64,12 +64,11 @@ fn outcome(value: &Value) -> String {
         "Accept" => {
             "refused: Accept is not consumed yet (Stoa does not follow remote actors yet)".into()
         }
-        "Like" => "refused: Like is not counted yet".into(),
-        "Create" | "Update" | "Delete" | "Follow" | "Undo" => {
+        "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" => {
             match serde_json::from_value::<InboxActivity>(value.clone()) {
                 Ok(parsed) => format!("parsed {}", variant(&parsed)),
                 Err(_) => match (kind.as_str(), inner.as_str()) {
-                    ("Undo", inner) if inner != "Follow" => {
+                    ("Undo", inner) if !matches!(inner, "Follow" | "Like") => {
                         format!("refused: Undo{{{inner}}} is not handled")
                     }
                     ("Create" | "Update", inner)
@@ -97,6 +96,7 @@ fn precise_error(kind: &str, value: &Value) -> String {
         "Update" => serde_json::from_value::<UpdatePost>(value).err(),
         "Delete" => serde_json::from_value::<DeletePost>(value).err(),
         "Follow" => serde_json::from_value::<Follow>(value).err(),
+        "Like" => serde_json::from_value::<stoa_federation::inbox::LikePost>(value).err(),
         _ => serde_json::from_value::<UndoFollow>(value).err(),
     };
     err.map(|e| short(&e)).unwrap_or_default()
@@ -117,6 +117,8 @@ fn variant(activity: &InboxActivity) -> &'static str {
         InboxActivity::CreatePost(_) => "Create{post}",
         InboxActivity::UpdatePost(_) => "Update{post}",
         InboxActivity::DeletePost(_) => "Delete",
+        InboxActivity::Like(_) => "Like",
+        InboxActivity::UndoLike(_) => "Undo{Like}",
     }
 }
 

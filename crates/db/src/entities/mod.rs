@@ -8,6 +8,7 @@ pub mod forum_host;
 pub mod instance_actor;
 pub mod outbox_event;
 pub mod post;
+pub mod post_like;
 pub mod post_revision;
 pub mod session;
 pub mod thread;

@@ -76,6 +76,8 @@ pub struct PostView {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
+    /// Likes from members here and elsewhere.
+    pub like_count: i64,
     pub url: String,
 }
 
@@ -143,6 +145,7 @@ pub async fn thread(
                     created_at: p.created_at,
                     edited_at: p.edited_at,
                     deleted: p.deleted_at.is_some(),
+                    like_count: p.like_count,
                 }
             })
             .collect(),

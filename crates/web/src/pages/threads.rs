@@ -33,6 +33,7 @@ pub struct PostView<'a> {
     pub created_ago: String,
     pub edited_ago: Option<String>,
     pub can_edit: bool,
+    pub like_count: i64,
 }
 
 fn post_view(
@@ -60,6 +61,7 @@ fn post_view(
         created_ago: time_format::relative(p.created_at, now),
         edited_ago: p.edited_at.map(|at| time_format::relative(at, now)),
         can_edit: viewer.is_some_and(|(id, admin)| admin || id == p.author_id),
+        like_count: p.like_count,
     }
 }
 

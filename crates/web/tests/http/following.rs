@@ -721,3 +721,38 @@ async fn in_production_loopback_peers_are_never_fetched() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn likes_from_elsewhere_are_counted_once_and_announced() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let follow = json!({"id": format!("{}/follows/1", peer.base), "type": "Follow", "actor": peer.actor.id, "object": app.url("/f/books")});
+    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    let alice = app.member("alice").await;
+    let (thread, _) = alice.thread("books", "Likeable", "x").await;
+    let like = json!({"id": format!("{}/likes/1", peer.base), "type": "Like", "actor": peer.actor.id, "object": app.url(&format!("/t/{thread}"))});
+    peer.send(like.clone(), &app.url("/inbox")).await.unwrap();
+    peer.send(like.clone(), &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(
+        view["posts"][0]["like_count"], 1,
+        "a repeated Like counts once"
+    );
+    let page = app.browser().get(&format!("/t/{thread}")).await.body;
+    assert!(page.contains(r#"<span class="likes">1 like</span>"#));
+    let announced = peer
+        .wait_for_matching("Announce{Like}", |a| a["object"]["type"] == "Like")
+        .await;
+    assert_eq!(announced["object"]["id"], like["id"]);
+    assert_eq!(
+        announced["object"]["object"],
+        app.url(&format!("/t/{thread}"))
+    );
+
+    let undo = json!({"id": format!("{}/undos/9", peer.base), "type": "Undo", "actor": peer.actor.id, "object": like});
+    peer.send(undo, &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(view["posts"][0]["like_count"], 0);
+    peer.wait_for_matching("Announce{Undo{Like}}", |a| a["object"]["type"] == "Undo")
+        .await;
+}
