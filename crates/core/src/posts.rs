@@ -58,9 +58,26 @@ pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
     title: &str,
     body: &str,
 ) -> CoreResult<Created> {
-    let title = validate_title(title)?;
     validate_body(body)?;
-    let html = markdown::render(body);
+    let content = Content {
+        source: body.to_owned(),
+        html: markdown::render(body),
+        ap_id: None,
+    };
+    create_thread_with(db, actor, forum_slug, title, content).await
+}
+
+/// Starts a thread with a body that is already rendered (see [`Content`]).
+pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    title: &str,
+    content: Content,
+) -> CoreResult<Created> {
+    let title = validate_title(title)?;
+    let body = content.source.as_str();
+    let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
     let forum = forums::by_slug(&txn, forum_slug)
         .await?
@@ -83,8 +100,8 @@ pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
             parent_id: None,
             author_id: actor.id,
             body_source: body,
-            body_html: &html,
-            ap_id: None,
+            body_html: html,
+            ap_id: content.ap_id.as_deref(),
             now,
         },
     )

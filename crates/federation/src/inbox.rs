@@ -179,9 +179,67 @@ pub struct PostIn {
     pub content: Option<String>,
     #[serde(default)]
     pub source: Option<serde_json::Value>,
+    /// A thread's title (`Page`, `Article`); a `Note` has none.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub to: serde_json::Value,
+    #[serde(default)]
+    pub cc: serde_json::Value,
+    #[serde(default)]
+    pub audience: serde_json::Value,
+    #[serde(default)]
+    pub tag: serde_json::Value,
 }
 
+/// Every URL in a one-or-many field (strings, or objects with `id` or `href`).
+fn urls_in(value: &serde_json::Value) -> Vec<Url> {
+    match value {
+        serde_json::Value::String(s) => Url::parse(s).into_iter().collect(),
+        serde_json::Value::Object(map) => map
+            .get("id")
+            .or_else(|| map.get("href"))
+            .map(urls_in)
+            .unwrap_or_default(),
+        serde_json::Value::Array(items) => items.iter().flat_map(urls_in).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Longest title taken from a post's first line.
+const DERIVED_TITLE_CHARS: usize = 120;
+
 impl PostIn {
+    /// Everyone and everything the post names: addressees, audience and mentions.
+    fn addressed(&self) -> Vec<Url> {
+        [&self.audience, &self.to, &self.cc, &self.tag]
+            .into_iter()
+            .flat_map(urls_in)
+            .collect()
+    }
+
+    /// The thread title: the post's `name`, or its text's first line (a `Note` has no name).
+    fn title(&self) -> String {
+        if let Some(name) = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            return crate::remote::clean_display_text(name, stoa_core::limits::TITLE_MAX_CHARS);
+        }
+        let html = self.content.as_deref().unwrap_or_default();
+        let first_block = html
+            .split("</p>")
+            .find(|block| !stoa_core::markdown::excerpt(block, 10).is_empty())
+            .unwrap_or(html);
+        let mut title = stoa_core::markdown::excerpt(first_block, DERIVED_TITLE_CHARS);
+        if title.is_empty() {
+            title = "Untitled".into();
+        }
+        title
+    }
+
     /// The author: `attributedTo` may be a URL, an object or a list of either.
     fn author(&self) -> Option<Url> {
         fn first(value: &serde_json::Value) -> Option<Url> {
@@ -322,9 +380,7 @@ impl Activity for CreatePost {
             return Ok(());
         }
         let Some(parent_url) = &self.object.in_reply_to else {
-            return Err(FedError::Rejected(
-                "only replies to threads here are accepted so far".into(),
-            ));
+            return self.start_thread(data).await;
         };
         let parent = find_post(data, parent_url)
             .await?
@@ -336,6 +392,36 @@ impl Activity for CreatePost {
             &core_actor(&author),
             parent.thread_id,
             parent.id,
+            content,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl CreatePost {
+    /// A post that answers nothing and names one of our forums starts a thread there.
+    async fn start_thread(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let mut forum = None;
+        for url in self.object.addressed() {
+            if let Some(found) = local_forum(data, &url).await? {
+                forum = Some(found);
+                break;
+            }
+        }
+        let Some(forum) = forum else {
+            return Err(FedError::Rejected(
+                "a new thread must address or mention one of this server's forums".into(),
+            ));
+        };
+        let author = self.actor.dereference(data).await?;
+        let title = self.object.title();
+        let content = self.object.content()?;
+        stoa_core::posts::create_thread_with(
+            &data.db,
+            &core_actor(&author),
+            &forum.slug,
+            &title,
             content,
         )
         .await?;

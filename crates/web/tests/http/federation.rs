@@ -28,6 +28,14 @@ async fn get_json(
     (status, headers, body)
 }
 
+/// An ActivityPub GET for other test modules.
+pub async fn get_json_pub(
+    app: &TestApp,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    get_json(app, path, AP).await
+}
+
 fn authority(app: &TestApp) -> String {
     app.base.trim_start_matches("http://").to_owned()
 }

@@ -756,3 +756,73 @@ async fn likes_from_elsewhere_are_counted_once_and_announced() {
     peer.wait_for_matching("Announce{Undo{Like}}", |a| a["object"]["type"] == "Undo")
         .await;
 }
+
+#[tokio::test]
+async fn posts_from_elsewhere_that_name_a_forum_start_threads() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let forum = app.url("/f/books");
+    // A Page with a title, addressed to the forum (as Lemmy sends).
+    let page = json!({
+        "id": format!("{}/creates/page", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {
+            "id": format!("{}/pages/1", peer.base),
+            "type": "Page",
+            "attributedTo": peer.actor.id,
+            "name": "Books that changed your mind",
+            "content": "<p>Mine was <em>Middlemarch</em>.</p>",
+            "to": [forum, "https://www.w3.org/ns/activitystreams#Public"],
+            "audience": forum,
+        },
+    });
+    peer.send(page, &app.url("/f/books/inbox")).await.unwrap();
+    // A Note without a title that mentions the forum (as Mastodon sends): its first line is the title.
+    let note = json!({
+        "id": format!("{}/creates/note", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {
+            "id": format!("{}/notes/77", peer.base),
+            "type": "Note",
+            "attributedTo": peer.actor.id,
+            "content": "<p><a href=\"x\">@books</a> Any good short stories?</p><p>Looking for ideas.</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "tag": [{"type": "Mention", "href": forum, "name": "@books"}],
+        },
+    });
+    peer.send(note, &app.url("/inbox")).await.unwrap();
+    // A post naming no forum here starts nothing.
+    let stray = json!({
+        "id": format!("{}/creates/stray", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {"id": format!("{}/notes/78", peer.base), "type": "Note", "attributedTo": peer.actor.id, "content": "<p>hello world</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"]},
+    });
+    peer.send(stray, &app.url("/inbox")).await.unwrap();
+
+    let (_, forum_view) = app.api().get("/api/v1/forums/books").await;
+    let titles: Vec<&str> = forum_view["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"Books that changed your mind"));
+    assert!(titles.contains(&"@books Any good short stories?"));
+    let host = peer.base.trim_start_matches("http://");
+    assert_eq!(forum_view["threads"][0]["author"], format!("remote@{host}"));
+    // The thread's Page keeps the sender's id.
+    let thread = forum_view["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == "Books that changed your mind")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, _, object) = crate::federation::get_json_pub(&app, &format!("/t/{thread}")).await;
+    assert_eq!(object["id"], format!("{}/pages/1", peer.base));
+}
