@@ -15,6 +15,9 @@ use crate::urls::Urls;
 pub struct FedData {
     pub db: DatabaseConnection,
     pub urls: Urls,
+    /// The same guarded HTTP client the library uses, for Stoa's own lookups.
+    pub http: reqwest::Client,
+    pub development: bool,
 }
 
 pub type Config = FederationConfig<FedData>;
@@ -42,9 +45,16 @@ pub async fn build(
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
     FederationConfig::builder()
-        .client(reqwest_middleware::ClientWithMiddleware::from(client))
+        .client(reqwest_middleware::ClientWithMiddleware::from(
+            client.clone(),
+        ))
         .domain(urls.authority())
-        .app_data(FedData { db, urls })
+        .app_data(FedData {
+            db,
+            urls,
+            http: client,
+            development,
+        })
         .debug(development)
         .allow_http_urls(development)
         // Sign `date` as several servers (Pleroma, older Mastodon) require.

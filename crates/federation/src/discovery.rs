@@ -1,9 +1,7 @@
 //! WebFinger (RFC 7033) and NodeInfo 2.1: how other servers find a member, a forum or the
 //! instance, and what the instance is.
 
-use activitypub_federation::fetch::webfinger::{
-    Webfinger, WebfingerLink, build_webfinger_response_with_type,
-};
+use activitypub_federation::fetch::webfinger::{Webfinger, build_webfinger_response_with_type};
 use serde_json::{Value, json};
 use stoa_db::ConnectionTrait;
 use stoa_db::queries::{forums, users};
@@ -57,8 +55,8 @@ pub fn local_name<'a>(urls: &Urls, resource: &'a str) -> Result<&'a str, Webfing
 }
 
 /// Answers a WebFinger query. Members and forums share one namespace, so a name is at most one
-/// of them; the host's own name is the instance actor. Each answer carries the profile page, the
-/// ActivityPub actor and Mastodon's subscribe template (remote follow).
+/// of them; the host's own name is the instance actor. Each answer carries the profile page and
+/// the ActivityPub actor.
 pub async fn webfinger<C: ConnectionTrait>(
     db: &C,
     urls: &Urls,
@@ -77,14 +75,6 @@ pub async fn webfinger<C: ConnectionTrait>(
     };
     let mut response = build_webfinger_response_with_type(subject, vec![(id.clone(), Some(kind))]);
     response.aliases = vec![id];
-    response.links.push(WebfingerLink {
-        rel: Some("http://ostatus.org/schema/1.0/subscribe".into()),
-        template: Some(format!(
-            "{}?uri={{uri}}",
-            urls.path("/authorize_interaction")
-        )),
-        ..Default::default()
-    });
     Ok(response)
 }
 
@@ -169,4 +159,70 @@ mod tests {
             Err(WebfingerError::Malformed(_))
         ));
     }
+}
+
+/// Why a visitor's server could not be asked to follow.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RemoteFollowError {
+    /// Not a handle like `user@example.social`.
+    BadHandle,
+    /// Their server did not answer usefully (unreachable, no such account, no follow page).
+    Unreachable(String),
+}
+
+/// Where a visitor following from their own server should go: their server's WebFinger
+/// subscribe template (as Mastodon offers) filled in with `target`, one of our actors.
+pub async fn remote_follow_url(
+    http: &reqwest::Client,
+    development: bool,
+    handle: &str,
+    target: &str,
+) -> Result<Url, RemoteFollowError> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (user, host) = handle.split_once('@').ok_or(RemoteFollowError::BadHandle)?;
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    if user.is_empty() || !host_ok || user.contains('/') {
+        return Err(RemoteFollowError::BadHandle);
+    }
+    let scheme = if development { "http" } else { "https" };
+    let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+        .map_err(|_| RemoteFollowError::BadHandle)?;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{user}@{host}"));
+    let unreachable = |e: &dyn std::fmt::Display| RemoteFollowError::Unreachable(e.to_string());
+    let response = http
+        .get(url)
+        .header("accept", "application/jrd+json, application/json")
+        .send()
+        .await
+        .map_err(|e| unreachable(&e))?;
+    if !response.status().is_success() {
+        return Err(unreachable(&format!(
+            "their server answered {}",
+            response.status()
+        )));
+    }
+    // A WebFinger answer is small; refuse anything large.
+    let bytes = response.bytes().await.map_err(|e| unreachable(&e))?;
+    if bytes.len() > 64 * 1024 {
+        return Err(unreachable(&"the answer is too large"));
+    }
+    let finger: Webfinger = serde_json::from_slice(&bytes).map_err(|e| unreachable(&e))?;
+    let template = finger
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("http://ostatus.org/schema/1.0/subscribe"))
+        .and_then(|l| l.template.clone())
+        .ok_or_else(|| unreachable(&"their server offers no follow page"))?;
+    let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    let filled = template.replace("{uri}", &encoded);
+    let parsed = Url::parse(&filled).map_err(|e| unreachable(&e))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(unreachable(&"their follow page is not a web address"));
+    }
+    Ok(parsed)
 }

@@ -30,6 +30,9 @@ pub enum PageError {
     TooManyRequests(Duration),
     #[error("{0}")]
     BadRequest(String),
+    /// Another server, asked on the member's behalf, did not answer usefully.
+    #[error("{0}")]
+    Upstream(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -116,6 +119,11 @@ impl IntoResponse for PageError {
             PageError::BadRequest(message) => {
                 error_page(StatusCode::BAD_REQUEST, "Something is not right", message)
             }
+            PageError::Upstream(message) => error_page(
+                StatusCode::BAD_GATEWAY,
+                "Their server did not answer",
+                message,
+            ),
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 error_page(

@@ -190,3 +190,38 @@ pub async fn forum(
         next_href,
     })
 }
+
+#[derive(serde::Deserialize)]
+pub struct FollowQuery {
+    #[serde(default)]
+    handle: String,
+}
+
+/// "Follow from your server": looks up the visitor's server and sends them to its follow page
+/// for this forum (the subscribe template Mastodon and others publish in WebFinger).
+pub async fn follow_from_elsewhere(
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    Query(query): Query<FollowQuery>,
+) -> Result<Response, PageError> {
+    use stoa_federation::discovery::{RemoteFollowError, remote_follow_url};
+    let forum = stoa_db::queries::forums::by_slug(&ctx.state.db, &slug)
+        .await?
+        .filter(|f| f.local)
+        .ok_or(PageError::NotFound)?;
+    let data = ctx.state.federation.to_request_data();
+    let target = ctx.state.config.urls.forum(&forum.slug);
+    match remote_follow_url(&data.http, data.development, &query.handle, target.as_str()).await {
+        Ok(url) => Ok(axum::response::Redirect::to(url.as_str()).into_response()),
+        Err(RemoteFollowError::BadHandle) => Err(PageError::BadRequest(format!(
+            "{:?} is not a fediverse handle: type yours like you@your.server",
+            query.handle
+        ))),
+        Err(RemoteFollowError::Unreachable(why)) => Err(PageError::Upstream(format!(
+            "We could not find a follow page for {} on its server ({why}). You can also search for @{}@{} there.",
+            query.handle,
+            forum.slug,
+            ctx.state.config.urls.authority()
+        ))),
+    }
+}

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
             "/f/{slug}/new",
             get(threads::new_thread_form).post(threads::create_thread),
         )
+        .route("/f/{slug}/follow", get(forums::follow_from_elsewhere))
         .route("/t/{id}", get(threads::thread))
         .route(
             "/t/{id}/reply",

@@ -175,7 +175,21 @@ async fn start_peer_on(port: u16) -> Peer {
         .await
         .unwrap();
     let inbox_config = config.clone();
+    let finger = json!({
+        "subject": format!("acct:remote@{}", base.trim_start_matches("http://")),
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": actor_id},
+            {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{base}/authorize_interaction?uri={{uri}}")},
+        ],
+    });
     let app = Router::new()
+        .route(
+            "/.well-known/webfinger",
+            get(move || {
+                let finger = finger.clone();
+                async move { ([("content-type", "application/jrd+json")], finger.to_string()) }
+            }),
+        )
         .route(
             "/users/remote",
             get(move || {
@@ -825,4 +839,41 @@ async fn posts_from_elsewhere_that_name_a_forum_start_threads() {
         .unwrap();
     let (_, _, object) = crate::federation::get_json_pub(&app, &format!("/t/{thread}")).await;
     assert_eq!(object["id"], format!("{}/pages/1", peer.base));
+}
+
+#[tokio::test]
+async fn visitors_follow_a_forum_from_their_own_server_in_one_step() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let host = peer.base.trim_start_matches("http://").to_owned();
+    let page = app.browser().get("/f/books").await;
+    assert!(
+        page.body.contains(r#"action="/f/books/follow""#),
+        "the form is on the forum page"
+    );
+    let page = app
+        .browser()
+        .get(&format!("/f/books/follow?handle=%40remote%40{host}"))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let target: String =
+        url::form_urlencoded::byte_serialize(app.url("/f/books").as_bytes()).collect();
+    assert_eq!(
+        page.location.unwrap(),
+        format!("{}/authorize_interaction?uri={target}", peer.base)
+    );
+
+    let page = app
+        .browser()
+        .get("/f/books/follow?handle=not-a-handle")
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("is not a fediverse handle"));
+    // A server that cannot be reached gets a clear message, not an error page of ours.
+    let page = app
+        .browser()
+        .get("/f/books/follow?handle=someone@localhost:1")
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_GATEWAY);
+    assert!(page.body.contains("could not find a follow page"));
 }
