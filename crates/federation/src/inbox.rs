@@ -344,6 +344,53 @@ async fn find_post(
     Ok(stoa_db::queries::posts::by_ap_id(&data.db, url.as_str()).await?)
 }
 
+/// How many unknown ancestors of a reply are fetched before giving up: enough for a
+/// conversation that started elsewhere to be joined in the middle, and a bound on a reply loop.
+pub const MAX_PARENT_FETCHES: usize = 8;
+
+/// The post a reply answers: found here, or fetched from its server together with its own
+/// unknown ancestors (at most `MAX_PARENT_FETCHES` deep) and stored in the tree first. `None`
+/// when the chain does not reach one of our threads.
+async fn resolve_parent(
+    data: &Data<FedData>,
+    url: &Url,
+    depth: usize,
+) -> Result<Option<stoa_db::post::Model>, FedError> {
+    if let Some(found) = find_post(data, url).await? {
+        return Ok(Some(found));
+    }
+    if depth >= MAX_PARENT_FETCHES || data.urls.is_local(url) {
+        return Ok(None);
+    }
+    let fetched: PostIn = activitypub_federation::fetch::fetch_object_http(url, data)
+        .await?
+        .object;
+    // The object must be where it says it is, and be written by someone of that server.
+    verify_urls_match(&fetched.id, url)?;
+    let Some(author_url) = fetched.author() else {
+        return Err(FedError::Rejected(format!("{url} names no author")));
+    };
+    fetched.verify_author(&author_url)?;
+    let Some(grandparent) = fetched.in_reply_to.clone() else {
+        return Ok(None);
+    };
+    let Some(grandparent) = Box::pin(resolve_parent(data, &grandparent, depth + 1)).await? else {
+        return Ok(None);
+    };
+    let author = ObjectId::<RemoteUser>::from(author_url)
+        .dereference(data)
+        .await?;
+    let stored = stoa_core::posts::reply_with(
+        &data.db,
+        &core_actor(&author),
+        grandparent.thread_id,
+        grandparent.id,
+        fetched.content()?,
+    )
+    .await?;
+    Ok(stoa_db::queries::posts::by_id(&data.db, stored.post_id).await?)
+}
+
 fn core_actor(user: &RemoteUser) -> stoa_core::Actor {
     stoa_core::Actor {
         id: user.row.id,
@@ -382,7 +429,7 @@ impl Activity for CreatePost {
         let Some(parent_url) = &self.object.in_reply_to else {
             return self.start_thread(data).await;
         };
-        let parent = find_post(data, parent_url)
+        let parent = resolve_parent(data, parent_url, 0)
             .await?
             .ok_or_else(|| FedError::NotFound(format!("no post {parent_url} here")))?;
         let author = self.actor.dereference(data).await?;

@@ -132,6 +132,8 @@ impl Activity for AnyActivity {
 }
 
 struct Peer {
+    /// Objects the peer serves at `/objects/{name}`.
+    objects: Arc<Mutex<std::collections::HashMap<String, Value>>>,
     base: String,
     actor: SomeActor,
     config: FederationConfig<PeerData>,
@@ -182,7 +184,29 @@ async fn start_peer_on(port: u16) -> Peer {
             {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{base}/authorize_interaction?uri={{uri}}")},
         ],
     });
+    let objects: Arc<Mutex<std::collections::HashMap<String, Value>>> = Arc::default();
+    let served = objects.clone();
     let app = Router::new()
+        .route(
+            "/objects/{name}",
+            get(move |axum::extract::Path(name): axum::extract::Path<String>| {
+                let found = served.lock().unwrap().get(&name).cloned();
+                async move {
+                    match found {
+                        Some(object) => (
+                            StatusCode::OK,
+                            [("content-type", "application/activity+json")],
+                            object.to_string(),
+                        ),
+                        None => (
+                            StatusCode::NOT_FOUND,
+                            [("content-type", "application/activity+json")],
+                            "{}".to_owned(),
+                        ),
+                    }
+                }
+            }),
+        )
         .route(
             "/.well-known/webfinger",
             get(move || {
@@ -216,6 +240,7 @@ async fn start_peer_on(port: u16) -> Peer {
         axum::serve(listener, app).await.unwrap();
     });
     Peer {
+        objects,
         actor: SomeActor {
             inbox: Url::parse(&format!("{base}/users/remote/inbox")).unwrap(),
             id: actor_id,
@@ -876,4 +901,64 @@ async fn visitors_follow_a_forum_from_their_own_server_in_one_step() {
         .await;
     assert_eq!(page.status, StatusCode::BAD_GATEWAY);
     assert!(page.body.contains("could not find a follow page"));
+}
+
+#[tokio::test]
+async fn unknown_parents_are_fetched_and_reply_loops_end() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let alice = app.member("alice").await;
+    let (thread, _) = alice.thread("books", "Joined midway", "x").await;
+    let page_id = app.url(&format!("/t/{thread}"));
+    // A reply Stoa never received, then a reply to it that it does receive.
+    let parent_id = format!("{}/objects/parent", peer.base);
+    peer.objects.lock().unwrap().insert(
+        "parent".into(),
+        json!({"id": parent_id, "type": "Note", "attributedTo": peer.actor.id, "inReplyTo": page_id, "content": "<p>The missing link.</p>"}),
+    );
+    let create = json!({
+        "id": format!("{}/creates/child", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {"id": format!("{}/objects/child", peer.base), "type": "Note", "attributedTo": peer.actor.id, "inReplyTo": parent_id, "content": "<p>The child.</p>"},
+    });
+    peer.send(create, &app.url("/inbox")).await.unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    let posts = view["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3, "{view:#}");
+    assert!(
+        posts[1]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("The missing link.")
+    );
+    assert_eq!(posts[1]["depth"], 1);
+    assert!(
+        posts[2]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("The child.")
+    );
+    assert_eq!(posts[2]["depth"], 2);
+
+    // Two unknown posts answering each other: the fetching stops, nothing is stored.
+    for (name, other) in [("loop-a", "loop-b"), ("loop-b", "loop-a")] {
+        peer.objects.lock().unwrap().insert(
+            name.into(),
+            json!({"id": format!("{}/objects/{name}", peer.base), "type": "Note", "attributedTo": peer.actor.id, "inReplyTo": format!("{}/objects/{other}", peer.base), "content": "<p>loop</p>"}),
+        );
+    }
+    let looping = json!({
+        "id": format!("{}/creates/loop", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {"id": format!("{}/objects/loop-c", peer.base), "type": "Note", "attributedTo": peer.actor.id, "inReplyTo": format!("{}/objects/loop-a", peer.base), "content": "<p>loop</p>"},
+    });
+    let sent = tokio::time::timeout(
+        Duration::from_secs(20),
+        peer.send(looping, &app.url("/inbox")),
+    )
+    .await;
+    assert!(sent.is_ok(), "the loop ends");
+    assert_eq!(stoa_db::queries::posts::count(&app.db).await.unwrap(), 3);
 }
