@@ -76,6 +76,26 @@ pub struct Application {
     pub published: DateTime<Utc>,
 }
 
+/// The JSON-LD context of actor documents. `publicKey` is defined by the security vocabulary:
+/// without it, JSON-LD processors (Fedify, for one) drop the key and cannot verify signatures.
+fn actor_context() -> serde_json::Value {
+    serde_json::json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "lemmy": "https://join-lemmy.org/ns#",
+            "toot": "http://joinmastodon.org/ns#",
+            "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+            "discoverable": "toot:discoverable"
+        }
+    ])
+}
+
+fn with_actor_context<T>(actor: T) -> WithContext<T> {
+    WithContext::new(actor, actor_context())
+}
+
 fn public_key(owner: &Url, pem: &str) -> PublicKey {
     PublicKey {
         id: Urls::key_id(owner),
@@ -92,7 +112,7 @@ pub fn person(urls: &Urls, user: &user::Model) -> Option<WithContext<Person>> {
     }
     let pem = user.public_key.as_deref()?;
     let id = urls.user(&user.name);
-    Some(WithContext::new_default(Person {
+    Some(with_actor_context(Person {
         kind: PersonType::Person,
         preferred_username: user.name.clone(),
         name: user
@@ -130,7 +150,7 @@ pub fn group(urls: &Urls, forum: &forum::Model) -> Option<WithContext<Group>> {
     }
     let pem = forum.public_key.as_deref()?;
     let id = urls.forum(&forum.slug);
-    Some(WithContext::new_default(Group {
+    Some(with_actor_context(Group {
         kind: GroupType::Group,
         preferred_username: forum.slug.clone(),
         name: forum.name.clone(),
@@ -158,7 +178,7 @@ pub fn application(
     keys: &instance_actor::Model,
 ) -> WithContext<Application> {
     let id = urls.instance_actor();
-    WithContext::new_default(Application {
+    with_actor_context(Application {
         kind: ApplicationType::Application,
         preferred_username: urls.host().to_owned(),
         name: site_name.to_owned(),

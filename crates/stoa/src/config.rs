@@ -25,11 +25,43 @@ pub struct Config {
     /// A TOML file of starter forum groups and forums. Empty: the set that ships with Stoa.
     pub starter_forums: String,
     /// Trust `X-Forwarded-For` (only when a reverse proxy in front of Stoa sets it).
+    #[serde(deserialize_with = "flag")]
     pub trust_forwarded_for: bool,
     /// Log filter, in `tracing` syntax.
     pub log: String,
     /// Development only: allow http ids and peers on loopback or private addresses.
+    #[serde(deserialize_with = "flag")]
     pub dev_federation: bool,
+}
+
+/// A yes/no setting: `true`/`false` in the file; in the environment also `1`/`0`, `yes`/`no`.
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Number(i64),
+        Text(String),
+    }
+    match Flag::deserialize(deserializer)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Number(0) => Ok(false),
+        Flag::Number(1) => Ok(true),
+        Flag::Text(t) if matches!(t.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on") => {
+            Ok(true)
+        }
+        Flag::Text(t)
+            if matches!(
+                t.to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off" | ""
+            ) =>
+        {
+            Ok(false)
+        }
+        _ => Err(serde::de::Error::custom(
+            "expected true or false (or 1 or 0)",
+        )),
+    }
 }
 
 impl Default for Config {
@@ -153,6 +185,20 @@ mod tests {
         keys.sort_unstable();
         env_keys.sort_unstable();
         assert_eq!(keys, env_keys);
+    }
+
+    #[test]
+    fn flags_accept_one_and_zero_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOA_DEV_FEDERATION", "1");
+            jail.set_env("STOA_TRUST_FORWARDED_FOR", "false");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(config.dev_federation);
+            assert!(!config.trust_forwarded_for);
+            jail.set_env("STOA_DEV_FEDERATION", "maybe");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
     }
 
     #[test]
