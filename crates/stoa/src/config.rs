@@ -188,6 +188,8 @@ mod tests {
     }
 
     #[test]
+    // figment's Jail fixes the closure's error type.
+    #[allow(clippy::result_large_err)]
     fn flags_accept_one_and_zero_from_the_environment() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("STOA_DEV_FEDERATION", "1");

@@ -194,6 +194,13 @@ async fn members_and_forums_are_actors_at_their_page_urls() {
             .to_string()
             .contains("https://www.w3.org/ns/activitystreams")
     );
+    // Without the security vocabulary JSON-LD processors drop `publicKey` (Fedify then cannot
+    // verify what the actor signs).
+    assert!(
+        person["@context"]
+            .to_string()
+            .contains("https://w3id.org/security/v1")
+    );
     assert!(person.get("privateKey").is_none() && !person.to_string().contains("PRIVATE KEY"));
 
     // The same URL still answers browsers with the page, marked as varying by Accept.
