@@ -8,6 +8,7 @@ mod m0001_initial;
 mod m0002_instance_actor;
 mod m0003_following_and_delivery;
 mod m0004_post_likes;
+mod m0005_peers;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_instance_actor::Migration),
             Box::new(m0003_following_and_delivery::Migration),
             Box::new(m0004_post_likes::Migration),
+            Box::new(m0005_peers::Migration),
         ]
     }
 }

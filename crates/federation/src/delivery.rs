@@ -71,6 +71,24 @@ const LEASE: Duration = Duration::from_secs(120);
 /// attempts (about 40 hours in all) the delivery is given up.
 const MAX_ATTEMPTS: i32 = 14;
 
+/// After this many failed deliveries in a row a server is marked failing.
+pub const FAILING_AFTER: i32 = 10;
+/// A failing server is tried at most this often, whatever each delivery's own schedule.
+pub const FAILING_RETRY: Duration = Duration::from_secs(6 * 3600);
+
+/// The host (with port) that a delivery goes to.
+fn host_of(inbox: &str) -> String {
+    Url::parse(inbox)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_default()
+}
+
 /// When to try again after `attempts` failures, or `None` to give up.
 pub fn backoff(attempts: i32) -> Option<Duration> {
     if attempts >= MAX_ATTEMPTS {
@@ -144,6 +162,19 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
     let mut running = JoinSet::new();
     let mut delivered = 0;
     for row in due {
+        // A server marked failing is probed rarely: its deliveries wait for the next probe
+        // without spending an attempt.
+        let host = host_of(&row.inbox);
+        if let Some(peer) = stoa_db::queries::peers::get(&db, &host).await?
+            && peer.failing_since.is_some()
+            && let Some(last) = peer.last_failure_at
+        {
+            let next_probe = last + chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
+            if next_probe > now {
+                deliveries::claim(&db, row.id, row.next_attempt_at, next_probe).await?;
+                continue;
+            }
+        }
         let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         if !deliveries::claim(&db, row.id, row.next_attempt_at, lease).await? {
             continue;
@@ -161,6 +192,16 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
         running.spawn(async move {
             let outcome = send_one(&config, &row).await;
             let now = Utc::now();
+            let host = host_of(&row.inbox);
+            let health = match &outcome {
+                Ok(()) => stoa_db::queries::peers::record_success(&db, &host, now).await,
+                Err(_) => {
+                    stoa_db::queries::peers::record_failure(&db, &host, FAILING_AFTER, now).await
+                }
+            };
+            if let Err(e) = health {
+                tracing::warn!(error = %e, "recording a server's health failed");
+            }
             let recorded = match &outcome {
                 Ok(()) => deliveries::mark_delivered(&db, row.id, now).await,
                 Err(e) => {

@@ -7,6 +7,7 @@ pub mod forum_group;
 pub mod forum_host;
 pub mod instance_actor;
 pub mod outbox_event;
+pub mod peer;
 pub mod post;
 pub mod post_like;
 pub mod post_revision;

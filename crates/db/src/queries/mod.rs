@@ -6,6 +6,7 @@ pub mod forums;
 pub mod instance;
 pub mod likes;
 pub mod outbox;
+pub mod peers;
 pub mod posts;
 pub mod sessions;
 pub mod threads;

@@ -962,3 +962,58 @@ async fn unknown_parents_are_fetched_and_reply_loops_end() {
     assert!(sent.is_ok(), "the loop ends");
     assert_eq!(stoa_db::queries::posts::count(&app.db).await.unwrap(), 3);
 }
+
+#[tokio::test]
+async fn a_server_that_keeps_failing_is_marked_and_tried_rarely() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inbox = Url::parse(&format!("http://localhost:{port}/inbox")).unwrap();
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    let enqueue = |n: usize| {
+        let activity = json!({"id": format!("{}/activities/test/{n}", app.url("/f/books")), "type": "Announce", "actor": app.url("/f/books"), "object": app.url("/f/books")});
+        let db = app.db.clone();
+        let inbox = inbox.clone();
+        async move {
+            stoa_federation::delivery::enqueue(
+                &db,
+                &activity,
+                stoa_federation::delivery::Signer::Forum(forum.id),
+                &[inbox],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    for n in 0..stoa_federation::delivery::FAILING_AFTER as usize {
+        enqueue(n).await;
+    }
+    app.state.delivery_wake.notify_one();
+    let host = format!("localhost:{port}");
+    let mut marked = false;
+    for _ in 0..200 {
+        if let Some(peer) = stoa_db::queries::peers::get(&app.db, &host).await.unwrap()
+            && peer.failing_since.is_some()
+        {
+            marked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(marked, "the server is marked failing");
+
+    // A new delivery to it waits for the next probe instead of being tried at once.
+    enqueue(99).await;
+    app.state.delivery_wake.notify_one();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+    let newest = rows.last().unwrap();
+    assert_eq!(newest.attempts, 0, "not tried");
+    assert!(newest.next_attempt_at > chrono::Utc::now() + chrono::Duration::hours(5));
+}

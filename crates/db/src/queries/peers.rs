@@ -1,0 +1,73 @@
+//! Delivery outcomes per server: consecutive failures, and since when a server is failing.
+//! Many deliveries to one server finish at once, so every change is a single atomic statement.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use crate::peer;
+
+pub async fn get<C: ConnectionTrait>(db: &C, host: &str) -> Result<Option<peer::Model>, DbErr> {
+    peer::Entity::find_by_id(host.to_owned()).one(db).await
+}
+
+async fn ensure_row<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr> {
+    peer::Entity::insert(peer::ActiveModel {
+        host: Set(host.to_owned()),
+        failures: Set(0),
+        last_failure_at: Set(None),
+        last_success_at: Set(None),
+        failing_since: Set(None),
+    })
+    .on_conflict_do_nothing_on([peer::Column::Host])
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// A delivery succeeded: the server is healthy again.
+pub async fn record_success<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    ensure_row(db, host).await?;
+    peer::Entity::update_many()
+        .col_expr(peer::Column::Failures, Expr::value(0))
+        .col_expr(peer::Column::LastSuccessAt, Expr::value(now))
+        .col_expr(
+            peer::Column::FailingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(peer::Column::Host.eq(host))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A delivery failed; after `threshold` failures in a row the server is marked failing.
+pub async fn record_failure<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    threshold: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    ensure_row(db, host).await?;
+    peer::Entity::update_many()
+        .col_expr(
+            peer::Column::Failures,
+            Expr::col(peer::Column::Failures).add(1),
+        )
+        .col_expr(peer::Column::LastFailureAt, Expr::value(now))
+        .filter(peer::Column::Host.eq(host))
+        .exec(db)
+        .await?;
+    peer::Entity::update_many()
+        .col_expr(peer::Column::FailingSince, Expr::value(now))
+        .filter(peer::Column::Host.eq(host))
+        .filter(peer::Column::FailingSince.is_null())
+        .filter(peer::Column::Failures.gte(threshold))
+        .exec(db)
+        .await?;
+    Ok(())
+}
