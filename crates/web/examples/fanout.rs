@@ -32,7 +32,10 @@ fn rss_mib() -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let followers = args.first().copied().unwrap_or(1000);
     let servers = args.get(1).copied().unwrap_or(100);
 
@@ -41,7 +44,9 @@ async fn main() {
     let db = stoa_db::connect(&url).await.unwrap();
     stoa_db::migrate(&db).await.unwrap();
     let starter = StarterForums::parse(DEFAULT_STARTER_FORUMS).unwrap();
-    stoa_core::forums::seed_starter(&db, &starter).await.unwrap();
+    stoa_core::forums::seed_starter(&db, &starter)
+        .await
+        .unwrap();
 
     // The receiving servers: each counts the activities that reach its shared inbox.
     let received = Arc::new(AtomicUsize::new(0));
@@ -62,7 +67,10 @@ async fn main() {
     }
 
     // The followers, as Stoa would have cached them after their Follow.
-    let forum = stoa_db::queries::forums::by_slug(&db, "books").await.unwrap().unwrap();
+    let forum = stoa_db::queries::forums::by_slug(&db, "books")
+        .await
+        .unwrap()
+        .unwrap();
     let now = chrono::Utc::now();
     for n in 0..followers {
         let server = &inboxes[n % servers];
@@ -93,18 +101,29 @@ async fn main() {
     let config = WebConfig::new(url::Url::parse(&base).unwrap(), "Stoa".into(), false);
     let state = AppState::new(db.clone(), config, true).await.unwrap();
     state.spawn_delivery_worker();
-    let author = stoa_core::accounts::register(&db, "author", "a long password", false).await.unwrap();
-
-    let started = Instant::now();
-    stoa_core::posts::create_thread(&db, &stoa_core::Actor::from(&author), "books", "Fan-out", "Hello, everyone.")
+    let author = stoa_core::accounts::register(&db, "author", "a long password", false)
         .await
         .unwrap();
+
+    let started = Instant::now();
+    stoa_core::posts::create_thread(
+        &db,
+        &stoa_core::Actor::from(&author),
+        "books",
+        "Fan-out",
+        "Hello, everyone.",
+    )
+    .await
+    .unwrap();
     state.delivery_wake.notify_one();
     // Two activities per server: Announce{Create{Page}} and the plain Announce{Page}.
     let expected = servers * 2;
     while received.load(Ordering::SeqCst) < expected {
         if started.elapsed() > Duration::from_secs(120) {
-            panic!("only {} of {expected} deliveries arrived", received.load(Ordering::SeqCst));
+            panic!(
+                "only {} of {expected} deliveries arrived",
+                received.load(Ordering::SeqCst)
+            );
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
