@@ -18,6 +18,23 @@ use crate::delivery::{self, Signer};
 use crate::error::FedError;
 use crate::remote::RemoteUser;
 
+/// What every inbound activity's `Activity` impl has in common: its data and error types, and
+/// its `id` and `actor` fields.
+macro_rules! activity_basics {
+    () => {
+        type DataType = FedData;
+        type Error = FedError;
+
+        fn id(&self) -> &Url {
+            &self.id
+        }
+
+        fn actor(&self) -> &Url {
+            self.actor.inner()
+        }
+    };
+}
+
 /// Every activity an inbox understands.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -87,16 +104,7 @@ fn activity_id(actor: &Url, kind: &str) -> Result<Url, FedError> {
 
 #[async_trait::async_trait]
 impl Activity for Follow {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     async fn verify(&self, data: &Data<FedData>) -> Result<(), FedError> {
         if local_forum(data, &self.object).await?.is_none() {
@@ -138,16 +146,7 @@ impl Activity for Follow {
 
 #[async_trait::async_trait]
 impl Activity for UndoFollow {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     /// Only the follower undoes their Follow.
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
@@ -401,16 +400,7 @@ fn core_actor(user: &RemoteUser) -> stoa_core::Actor {
 
 #[async_trait::async_trait]
 impl Activity for CreatePost {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
         self.object.verify_author(self.actor.inner())
@@ -478,16 +468,7 @@ impl CreatePost {
 
 #[async_trait::async_trait]
 impl Activity for UpdatePost {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
         self.object.verify_author(self.actor.inner())
@@ -514,16 +495,7 @@ impl Activity for UpdatePost {
 
 #[async_trait::async_trait]
 impl Activity for DeletePost {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
         let id = self.object_id()?;
@@ -583,16 +555,7 @@ pub struct UndoLike {
 
 #[async_trait::async_trait]
 impl Activity for LikePost {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
         Ok(())
@@ -617,16 +580,7 @@ impl Activity for LikePost {
 
 #[async_trait::async_trait]
 impl Activity for UndoLike {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        self.actor.inner()
-    }
+    activity_basics!();
 
     /// Only the actor who liked takes the like back.
     async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
