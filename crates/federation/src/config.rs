@@ -8,6 +8,7 @@ use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use activitypub_federation::resolver::ValidatingDnsResolver;
 use stoa_db::DatabaseConnection;
 
+use crate::signer::LocalSigner;
 use crate::urls::Urls;
 
 /// What every federation handler gets.
@@ -44,7 +45,24 @@ pub async fn build(
         .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !development))
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
+    // The instance actor (FEP-2677) signs every fetch, so servers in authorized-fetch mode
+    // answer. Its key is checked here: the library would panic on one it cannot read.
+    let instance = stoa_core::instance::actor(&db)
+        .await
+        .map_err(|e| format!("the instance actor's key: {e}"))?;
+    {
+        use rsa::pkcs8::DecodePrivateKey;
+        rsa::RsaPrivateKey::from_pkcs8_pem(&instance.private_key)
+            .map_err(|e| format!("the instance actor's private key cannot be read: {e}"))?;
+    }
+    let instance_signer = LocalSigner {
+        id: urls.instance_actor(),
+        public_key: instance.public_key,
+        private_key: instance.private_key,
+        inbox: urls.path("/actor/inbox"),
+    };
     FederationConfig::builder()
+        .signed_fetch_actor(&instance_signer)
         .client(reqwest_middleware::ClientWithMiddleware::from(
             client.clone(),
         ))

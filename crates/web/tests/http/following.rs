@@ -132,6 +132,8 @@ impl Activity for AnyActivity {
 }
 
 struct Peer {
+    /// The `Signature` headers of the GETs of the peer's actor document.
+    fetch_signatures: Arc<Mutex<Vec<String>>>,
     /// Objects the peer serves at `/objects/{name}`.
     objects: Arc<Mutex<std::collections::HashMap<String, Value>>>,
     base: String,
@@ -185,6 +187,8 @@ async fn start_peer_on(port: u16) -> Peer {
         ],
     });
     let objects: Arc<Mutex<std::collections::HashMap<String, Value>>> = Arc::default();
+    let fetch_signatures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let signatures = fetch_signatures.clone();
     let served = objects.clone();
     let app = Router::new()
         .route(
@@ -216,8 +220,11 @@ async fn start_peer_on(port: u16) -> Peer {
         )
         .route(
             "/users/remote",
-            get(move || {
+            get(move |headers: axum::http::HeaderMap| {
                 let document = document.clone();
+                if let Some(signature) = headers.get("signature").and_then(|v| v.to_str().ok()) {
+                    signatures.lock().unwrap().push(signature.to_owned());
+                }
                 async move {
                     ([("content-type", "application/activity+json")], document.to_string())
                 }
@@ -240,6 +247,7 @@ async fn start_peer_on(port: u16) -> Peer {
         axum::serve(listener, app).await.unwrap();
     });
     Peer {
+        fetch_signatures,
         objects,
         actor: SomeActor {
             inbox: Url::parse(&format!("{base}/users/remote/inbox")).unwrap(),
@@ -340,6 +348,15 @@ async fn a_remote_person_follows_a_forum_gets_a_signed_accept_and_undoes_it() {
         .await
         .expect("a signed Follow is accepted");
     assert_eq!(followers(&app, "books").await, 1);
+    // Stoa fetched the follower's actor with a request signed by its instance actor (FEP-2677),
+    // as servers in authorized-fetch mode require.
+    let signatures = peer.fetch_signatures.lock().unwrap().clone();
+    assert!(
+        signatures
+            .iter()
+            .any(|s| s.contains(&format!(r#"keyId="{}#main-key""#, app.url("/actor")))),
+        "{signatures:?}"
+    );
 
     // The remote person is cached under its handle, with a cleaned display name.
     let host = peer.base.trim_start_matches("http://");
