@@ -104,6 +104,14 @@ pub async fn create_forum<C: ConnectionTrait + TransactionTrait>(
     Ok(created)
 }
 
+/// A forum of this instance by its slug.
+pub async fn find_local<C: ConnectionTrait>(db: &C, slug: &str) -> CoreResult<forum::Model> {
+    forums::by_slug(db, slug)
+        .await?
+        .filter(|f| f.local)
+        .ok_or(CoreError::NotFound("forum"))
+}
+
 /// Makes a member a host of a forum.
 pub async fn add_host<C: ConnectionTrait>(db: &C, forum_id: i64, user_id: i64) -> CoreResult<()> {
     forums::add_host(db, forum_id, user_id, Utc::now()).await?;

@@ -133,6 +133,26 @@ pub fn person(urls: &Urls, user: &user::Model) -> Option<WithContext<Person>> {
     }))
 }
 
+/// The `Person` of the local member with this name, if there is one.
+pub async fn person_by_name<C: stoa_db::ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    name: &str,
+) -> Result<Option<WithContext<Person>>, stoa_db::DbErr> {
+    let user = stoa_db::queries::users::by_name(db, name).await?;
+    Ok(user.and_then(|u| person(urls, &u)))
+}
+
+/// The `Group` of the local forum with this slug, if there is one.
+pub async fn group_by_slug<C: stoa_db::ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    slug: &str,
+) -> Result<Option<WithContext<Group>>, stoa_db::DbErr> {
+    let forum = stoa_db::queries::forums::by_slug(db, slug).await?;
+    Ok(forum.and_then(|f| group(urls, &f)))
+}
+
 /// Plain text as one HTML paragraph, escaped.
 fn paragraph(text: &str) -> String {
     let escaped = text

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use activitypub_federation::config::FederationConfig;
 use activitypub_federation::resolver::ValidatingDnsResolver;
 use stoa_db::DatabaseConnection;
 
@@ -22,7 +22,6 @@ pub struct FedData {
 }
 
 pub type Config = FederationConfig<FedData>;
-pub type Middleware = FederationMiddleware<FedData>;
 
 /// Builds the configuration. `development` allows http and loopback peers.
 pub async fn build(
@@ -80,8 +79,4 @@ pub async fn build(
         .build()
         .await
         .map_err(|e| format!("federation configuration: {e}"))
-}
-
-pub fn middleware(config: Config) -> Middleware {
-    FederationMiddleware::new(config)
 }

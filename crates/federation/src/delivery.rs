@@ -161,11 +161,17 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
     let due = deliveries::due(&db, now, 200).await?;
     let mut running = JoinSet::new();
     let mut delivered = 0;
+    // Many due rows go to the same few servers: look each server's health up once a round.
+    let mut health = std::collections::HashMap::new();
     for row in due {
         // A server marked failing is probed rarely: its deliveries wait for the next probe
         // without spending an attempt.
         let host = host_of(&row.inbox);
-        if let Some(peer) = stoa_db::queries::peers::get(&db, &host).await?
+        if !health.contains_key(&host) {
+            let peer = stoa_db::queries::peers::get(&db, &host).await?;
+            health.insert(host.clone(), peer);
+        }
+        if let Some(Some(peer)) = health.get(&host)
             && peer.failing_since.is_some()
             && let Some(last) = peer.last_failure_at
         {

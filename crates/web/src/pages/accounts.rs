@@ -195,8 +195,9 @@ struct ProfilePage {
 
 pub async fn profile(ctx: PageCtx, Path(name): Path<String>) -> Result<Response, PageError> {
     if crate::federation::asks_for_activity_json(&ctx.headers) {
-        let user = stoa_db::queries::users::by_name(&ctx.state.db, &name).await?;
-        let person = user.and_then(|u| stoa_federation::actors::person(&ctx.state.config.urls, &u));
+        let person =
+            stoa_federation::actors::person_by_name(&ctx.state.db, &ctx.state.config.urls, &name)
+                .await?;
         return Ok(match person {
             Some(person) => crate::federation::activity_json(&person),
             None => crate::error::ApiError::not_found("member").into_response(),

@@ -162,8 +162,9 @@ pub async fn forum(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     if crate::federation::asks_for_activity_json(&ctx.headers) {
-        let forum = stoa_db::queries::forums::by_slug(&ctx.state.db, &slug).await?;
-        let group = forum.and_then(|f| stoa_federation::actors::group(&ctx.state.config.urls, &f));
+        let group =
+            stoa_federation::actors::group_by_slug(&ctx.state.db, &ctx.state.config.urls, &slug)
+                .await?;
         return Ok(match group {
             Some(group) => crate::federation::activity_json(&group),
             None => crate::error::ApiError::not_found("forum").into_response(),
@@ -205,10 +206,7 @@ pub async fn follow_from_elsewhere(
     Query(query): Query<FollowQuery>,
 ) -> Result<Response, PageError> {
     use stoa_federation::discovery::{RemoteFollowError, remote_follow_url};
-    let forum = stoa_db::queries::forums::by_slug(&ctx.state.db, &slug)
-        .await?
-        .filter(|f| f.local)
-        .ok_or(PageError::NotFound)?;
+    let forum = forums::find_local(&ctx.state.db, &slug).await?;
     let data = ctx.state.federation.to_request_data();
     let target = ctx.state.config.urls.forum(&forum.slug);
     match remote_follow_url(&data.http, data.development, &query.handle, target.as_str()).await {

@@ -152,9 +152,7 @@ async fn new_thread_page(
     body: String,
     error: Option<String>,
 ) -> Result<NewThreadPage, PageError> {
-    let forum = stoa_db::queries::forums::by_slug(&ctx.state.db, slug)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let forum = stoa_core::forums::find_local(&ctx.state.db, slug).await?;
     let mut crumbs = forum_crumbs(None, Some((&forum.name, &forum.slug)));
     crumbs.push(Crumb::here("Start a thread"));
     Ok(NewThreadPage {
