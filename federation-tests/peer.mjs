@@ -77,7 +77,12 @@ export async function startPeer(port) {
     base,
     actorId,
     received,
-    stop: () => new Promise((resolve) => server.close(resolve)),
+    // Stops listening and drops open connections, as a server that went down would.
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
     async send(recipient, activity) {
       await context().sendActivity({ identifier: "peer" }, recipient, activity);
     },
@@ -93,6 +98,14 @@ export async function startPeer(port) {
         to: new URL(to),
       });
       return new Create({ id: nextId("creates"), actor: actorId, object: note, to: new URL(to) });
+    },
+    // The reply's note edited: same id, new content.
+    async edit(create, content, to) {
+      const edited = (await create.getObject()).clone({ content });
+      return new Update({ id: nextId("updates"), actor: actorId, object: edited, to: new URL(to) });
+    },
+    remove(objectId, to) {
+      return new Delete({ id: nextId("deletes"), actor: actorId, object: new URL(objectId), to: new URL(to) });
     },
     like(object) {
       return new Like({ id: nextId("likes"), actor: actorId, object: new URL(object) });

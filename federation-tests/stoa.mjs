@@ -31,23 +31,9 @@ function databaseUrl() {
   return url.href;
 }
 
-export async function startStoa({ port, dataDir } = {}) {
-  port ??= await freePort();
-  dataDir ??= mkdtempSync(path.join(tmpdir(), "stoa-fed-"));
-  const database = databaseUrl();
-  const base = `http://localhost:${port}`;
-  const child = spawn(binary, ["serve"], {
-    env: {
-      ...process.env,
-      STOA_BIND: `127.0.0.1:${port}`,
-      STOA_BASE_URL: base,
-      STOA_DATA_DIR: dataDir,
-      STOA_DATABASE_URL: database,
-      STOA_DEV_FEDERATION: "1",
-      STOA_LOG: process.env.STOA_LOG ?? "warn",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+// Starts `stoa serve` with this environment; resolves once it listens.
+async function spawnStoa(env) {
+  const child = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("stoa did not start in 60 s")), 60000);
     child.stdout.on("data", (chunk) => {
@@ -58,6 +44,25 @@ export async function startStoa({ port, dataDir } = {}) {
     });
     child.on("exit", (code) => reject(new Error(`stoa exited with ${code}`)));
   });
+  return child;
+}
+
+export async function startStoa({ port, dataDir, env: extra = {} } = {}) {
+  port ??= await freePort();
+  dataDir ??= mkdtempSync(path.join(tmpdir(), "stoa-fed-"));
+  const database = databaseUrl();
+  const base = `http://localhost:${port}`;
+  const env = {
+    ...process.env,
+    STOA_BIND: `127.0.0.1:${port}`,
+    STOA_BASE_URL: base,
+    STOA_DATA_DIR: dataDir,
+    STOA_DATABASE_URL: database,
+    STOA_DEV_FEDERATION: "1",
+    STOA_LOG: process.env.STOA_LOG ?? "warn",
+    ...extra,
+  };
+  let child = await spawnStoa(env);
   const api = async (method, route, body, token) => {
     const response = await fetch(`${base}${route}`, {
       method,
@@ -83,8 +88,14 @@ export async function startStoa({ port, dataDir } = {}) {
       return session.body.token;
     },
     async stop() {
+      if (child.exitCode !== null) return;
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
+    },
+    // The same instance again: same port, data folder and database.
+    async restart() {
+      await this.stop();
+      child = await spawnStoa(env);
     },
   };
 }

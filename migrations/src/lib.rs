@@ -9,6 +9,7 @@ mod m0002_instance_actor;
 mod m0003_following_and_delivery;
 mod m0004_post_likes;
 mod m0005_peers;
+mod m0006_remote_forums;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_following_and_delivery::Migration),
             Box::new(m0004_post_likes::Migration),
             Box::new(m0005_peers::Migration),
+            Box::new(m0006_remote_forums::Migration),
         ]
     }
 }

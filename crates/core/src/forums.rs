@@ -202,6 +202,11 @@ pub async fn index<C: ConnectionTrait>(db: &C) -> CoreResult<Vec<IndexGroup>> {
     Ok(groups)
 }
 
+/// Forums of other servers that members here follow, for the index.
+pub async fn elsewhere<C: ConnectionTrait>(db: &C) -> CoreResult<Vec<forum::Model>> {
+    Ok(forums::followed_elsewhere(db).await?)
+}
+
 /// One page of a forum: the forum, its hosts and its threads by latest activity.
 pub struct ForumPage {
     pub forum: forum::Model,

@@ -63,9 +63,12 @@ async fn broadcast<C: ConnectionTrait>(
             forum_id, post_id, ..
         } => (*forum_id, *post_id),
     };
-    let Some(forum) = forums::by_id(txn, forum_id).await?.filter(|f| f.local) else {
+    let Some(forum) = forums::by_id(txn, forum_id).await? else {
         return Ok(());
     };
+    if !forum.local {
+        return send_to_remote_forum(data, txn, event, &parsed, &forum, post_id).await;
+    }
     let inboxes: Vec<Url> = followers::inboxes(txn, forum.id)
         .await?
         .iter()
@@ -171,6 +174,92 @@ async fn broadcast<C: ConnectionTrait>(
         delivery::enqueue(txn, &plain, Signer::Forum(forum.id), &inboxes).await?;
     }
     Ok(())
+}
+
+/// What a member here does in a forum of another server goes to that forum, which
+/// re-broadcasts it to its followers: their own threads, replies, edits and deletions as
+/// `Create`, `Update` and `Delete`, and their likes. Moderation here of someone else's post
+/// stays here.
+async fn send_to_remote_forum<C: ConnectionTrait>(
+    data: &FedData,
+    txn: &C,
+    event: &outbox_event::Model,
+    parsed: &Event,
+    forum: &stoa_db::forum::Model,
+    post_id: i64,
+) -> Result<(), FedError> {
+    let Some(member) = users::by_id(txn, event.actor_id.unwrap_or_default())
+        .await?
+        .filter(|u| u.local)
+    else {
+        return Ok(());
+    };
+    let Some(post) = posts::by_id(txn, post_id).await? else {
+        return Ok(());
+    };
+    let Some(inbox) = forum
+        .shared_inbox_url
+        .as_deref()
+        .or(forum.inbox_url.as_deref())
+        .and_then(|u| Url::parse(u).ok())
+    else {
+        return Ok(());
+    };
+    let urls = &data.urls;
+    let member_url = urls.user(&member.name);
+    let object_id = objects::post_id(urls, &post);
+    let like = |id: &Option<String>| {
+        json!({
+            "id": id.clone().unwrap_or_else(|| activity_url(&member_url, "like", event.id)),
+            "type": "Like",
+            "actor": member_url,
+            "object": object_id,
+        })
+    };
+    let mut activity = match parsed {
+        Event::PostLiked { activity_id, .. } => like(activity_id),
+        Event::PostUnliked { activity_id, .. } => json!({
+            "id": activity_url(&member_url, "undo-like", event.id),
+            "type": "Undo",
+            "actor": member_url,
+            "object": like(activity_id),
+        }),
+        _ if post.author_id != member.id => return Ok(()),
+        Event::PostDeleted { .. } => json!({
+            "id": activity_url(&object_id, "delete", event.id),
+            "type": "Delete",
+            "actor": member_url,
+            "object": object_id,
+        }),
+        Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. } => {
+            let object = match objects::post_object(txn, urls, post.id).await? {
+                Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
+                Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
+                Some(PostObject::Deleted(_)) | None => None,
+            };
+            // Gone before its event was processed: the deletion's event follows.
+            let Some(object) = object else {
+                return Ok(());
+            };
+            let kind = if matches!(parsed, Event::PostEdited { .. }) {
+                "Update"
+            } else {
+                "Create"
+            };
+            json!({
+                "id": activity_url(&object_id, &kind.to_ascii_lowercase(), event.id),
+                "type": kind,
+                "actor": member_url,
+                "object": strip_context(object),
+            })
+        }
+    };
+    let forum_url = forum.ap_id.clone().unwrap_or_default();
+    activity["@context"] = json!("https://www.w3.org/ns/activitystreams");
+    activity["to"] = json!([PUBLIC]);
+    activity["cc"] = json!([forum_url]);
+    activity["audience"] = json!(forum_url);
+    delivery::enqueue(txn, &activity, Signer::User(member.id), &[inbox]).await
 }
 
 /// A member's actor id: ours for a local member, their own for a remote one.

@@ -19,6 +19,8 @@ pub struct FedData {
     /// The same guarded HTTP client the library uses, for Stoa's own lookups.
     pub http: reqwest::Client,
     pub development: bool,
+    /// The unit of the delivery retry schedule (a minute in production).
+    pub retry_unit: Duration,
 }
 
 pub type Config = FederationConfig<FedData>;
@@ -28,6 +30,7 @@ pub async fn build(
     db: DatabaseConnection,
     urls: Urls,
     development: bool,
+    retry_unit: Duration,
 ) -> Result<Config, String> {
     // reqwest is built without a TLS provider of its own: pick ring once per process, before any
     // client exists (a second call finds it installed and changes nothing).
@@ -71,6 +74,7 @@ pub async fn build(
             urls,
             http: client,
             development,
+            retry_unit,
         })
         .debug(development)
         .allow_http_urls(development)

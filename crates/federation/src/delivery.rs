@@ -89,13 +89,17 @@ fn host_of(inbox: &str) -> String {
         .unwrap_or_default()
 }
 
-/// When to try again after `attempts` failures, or `None` to give up.
-pub fn backoff(attempts: i32) -> Option<Duration> {
+/// The unit of the retry schedule in production: retries wait 2, 4, 8 … units.
+pub const RETRY_UNIT: Duration = Duration::from_secs(60);
+
+/// When to try again after `attempts` failures, or `None` to give up. `unit` is a minute in
+/// production (see [`RETRY_UNIT`]); tests shorten it.
+pub fn backoff(attempts: i32, unit: Duration) -> Option<Duration> {
     if attempts >= MAX_ATTEMPTS {
         return None;
     }
-    let minutes = 1u64 << attempts.clamp(0, 9);
-    Some(Duration::from_secs(60 * minutes.min(480)))
+    let units = 1u32 << attempts.clamp(0, 9);
+    Some(unit * units.min(480))
 }
 
 async fn signer_for(data: &FedData, row: &delivery::Model) -> Result<LocalSigner, FedError> {
@@ -195,6 +199,7 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
         }
         let config = config.clone();
         let db = db.clone();
+        let retry_unit = config.to_request_data().app_data().retry_unit;
         running.spawn(async move {
             let outcome = send_one(&config, &row).await;
             let now = Utc::now();
@@ -211,7 +216,7 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
             let recorded = match &outcome {
                 Ok(()) => deliveries::mark_delivered(&db, row.id, now).await,
                 Err(e) => {
-                    let retry = backoff(row.attempts + 1)
+                    let retry = backoff(row.attempts + 1, retry_unit)
                         .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or_default());
                     tracing::info!(inbox = %row.inbox, error = %e, "delivery failed");
                     deliveries::mark_failed(&db, row.id, &e.to_string(), retry, now).await
@@ -236,6 +241,9 @@ pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
         if let Err(e) = crate::broadcast::process_pending(&data).await {
             tracing::warn!(error = %e, "turning outbox events into deliveries failed");
         }
+        if let Err(e) = crate::following::resend_pending(&data).await {
+            tracing::warn!(error = %e, "sending unanswered Follows again failed");
+        }
         if let Err(e) = run_due(&config).await {
             tracing::warn!(error = %e, "delivery round failed");
         }
@@ -252,13 +260,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_ends_after_more_than_a_day() {
-        assert_eq!(backoff(1), Some(Duration::from_secs(120)));
-        assert!(backoff(5) > backoff(4));
+        assert_eq!(backoff(1, RETRY_UNIT), Some(Duration::from_secs(120)));
+        assert!(backoff(5, RETRY_UNIT) > backoff(4, RETRY_UNIT));
         let total: u64 = (1..MAX_ATTEMPTS)
-            .filter_map(backoff)
+            .filter_map(|attempts| backoff(attempts, RETRY_UNIT))
             .map(|d| d.as_secs())
             .sum();
         assert!(total > 24 * 3600, "retries span {total} s");
-        assert_eq!(backoff(MAX_ATTEMPTS), None);
+        assert_eq!(backoff(MAX_ATTEMPTS, RETRY_UNIT), None);
     }
 }

@@ -1,7 +1,9 @@
 //! WebFinger (RFC 7033) and NodeInfo 2.1: how other servers find a member, a forum or the
 //! instance, and what the instance is.
 
-use activitypub_federation::fetch::webfinger::{Webfinger, build_webfinger_response_with_type};
+use activitypub_federation::fetch::webfinger::{
+    Webfinger, WebfingerLink, build_webfinger_response_with_type,
+};
 use serde_json::{Value, json};
 use stoa_db::ConnectionTrait;
 use stoa_db::queries::{forums, users};
@@ -75,6 +77,14 @@ pub async fn webfinger<C: ConnectionTrait>(
     };
     let mut response = build_webfinger_response_with_type(subject, vec![(id.clone(), Some(kind))]);
     response.aliases = vec![id];
+    // Where a member of ours follows something they found elsewhere (as Mastodon offers).
+    response.links.push(WebfingerLink {
+        rel: Some("http://ostatus.org/schema/1.0/subscribe".into()),
+        kind: None,
+        href: None,
+        template: Some(format!("{}follow?forum={{uri}}", urls.root())),
+        properties: Default::default(),
+    });
     Ok(response)
 }
 

@@ -10,13 +10,13 @@ use activitypub_federation::traits::{Activity, Actor};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stoa_db::forum;
-use stoa_db::queries::{followers, forums};
+use stoa_db::queries::{followers, forums, subscriptions};
 use url::Url;
 
 use crate::config::FedData;
 use crate::delivery::{self, Signer};
 use crate::error::FedError;
-use crate::remote::RemoteUser;
+use crate::remote::{RemoteForum, RemoteUser};
 
 /// What every inbound activity's `Activity` impl has in common: its data and error types, and
 /// its `id` and `actor` fields.
@@ -47,6 +47,8 @@ pub enum InboxActivity {
     DeletePost(DeletePost),
     Like(LikePost),
     UndoLike(UndoLike),
+    FollowAnswer(FollowAnswer),
+    Announce(Announce),
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -354,6 +356,7 @@ async fn resolve_parent(
     data: &Data<FedData>,
     url: &Url,
     depth: usize,
+    via: Option<&forum::Model>,
 ) -> Result<Option<stoa_db::post::Model>, FedError> {
     if let Some(found) = find_post(data, url).await? {
         return Ok(Some(found));
@@ -370,15 +373,29 @@ async fn resolve_parent(
         return Err(FedError::Rejected(format!("{url} names no author")));
     };
     fetched.verify_author(&author_url)?;
+    let author = ObjectId::<RemoteUser>::from(author_url);
     let Some(grandparent) = fetched.in_reply_to.clone() else {
-        return Ok(None);
-    };
-    let Some(grandparent) = Box::pin(resolve_parent(data, &grandparent, depth + 1)).await? else {
-        return Ok(None);
-    };
-    let author = ObjectId::<RemoteUser>::from(author_url)
-        .dereference(data)
+        // The top of a conversation: a thread of a remote forum followed here (whose
+        // re-broadcast led to it) is started from it; otherwise the chain ends elsewhere.
+        let Some(forum) = via else {
+            return Ok(None);
+        };
+        let author = author.dereference(data).await?;
+        let created = stoa_core::posts::create_thread_with(
+            &data.db,
+            &core_actor(&author),
+            &forum.slug,
+            &fetched.title(),
+            fetched.content()?,
+        )
         .await?;
+        return Ok(stoa_db::queries::posts::by_id(&data.db, created.post_id).await?);
+    };
+    let Some(grandparent) = Box::pin(resolve_parent(data, &grandparent, depth + 1, via)).await?
+    else {
+        return Ok(None);
+    };
+    let author = author.dereference(data).await?;
     let stored = stoa_core::posts::reply_with(
         &data.db,
         &core_actor(&author),
@@ -410,16 +427,29 @@ impl Activity for CreatePost {
     /// to (Mastodon addresses the parent's author, not the forum). The same post twice is
     /// stored once.
     async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
-        if stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
-            .await?
-            .is_some()
+        self.receive_in(data, None).await
+    }
+}
+
+impl CreatePost {
+    /// Stores the post; `via` is the remote forum whose re-broadcast brought it, where a new
+    /// thread goes.
+    async fn receive_in(
+        self,
+        data: &Data<FedData>,
+        via: Option<&forum::Model>,
+    ) -> Result<(), FedError> {
+        if data.urls.is_local(&self.object.id)
+            || stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
+                .await?
+                .is_some()
         {
             return Ok(());
         }
         let Some(parent_url) = &self.object.in_reply_to else {
-            return self.start_thread(data).await;
+            return self.start_thread(data, via).await;
         };
-        let parent = resolve_parent(data, parent_url, 0)
+        let parent = resolve_parent(data, parent_url, 0, via)
             .await?
             .ok_or_else(|| FedError::NotFound(format!("no post {parent_url} here")))?;
         let author = self.actor.dereference(data).await?;
@@ -437,10 +467,18 @@ impl Activity for CreatePost {
 }
 
 impl CreatePost {
-    /// A post that answers nothing and names one of our forums starts a thread there.
-    async fn start_thread(self, data: &Data<FedData>) -> Result<(), FedError> {
-        let mut forum = None;
+    /// A post that answers nothing starts a thread: in the remote forum that re-broadcast it,
+    /// or in the one of our forums it names.
+    async fn start_thread(
+        self,
+        data: &Data<FedData>,
+        via: Option<&forum::Model>,
+    ) -> Result<(), FedError> {
+        let mut forum = via.cloned();
         for url in self.object.addressed() {
+            if forum.is_some() {
+                break;
+            }
             if let Some(found) = local_forum(data, &url).await? {
                 forum = Some(found);
                 break;
@@ -540,7 +578,16 @@ pub struct LikePost {
     #[serde(rename = "type")]
     pub kind: activitypub_federation::kinds::activity::LikeType,
     pub actor: ObjectId<RemoteUser>,
+    /// The liked post's id; some servers (NodeBB) embed the whole post.
+    #[serde(deserialize_with = "id_or_object")]
     pub object: Url,
+}
+
+/// A URL given as itself or as an object carrying it in `id`.
+fn id_or_object<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Url, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    object_id_of(&value)
+        .ok_or_else(|| serde::de::Error::custom("expected a URL or an object with an id"))
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -602,6 +649,302 @@ impl Activity for UndoLike {
         .await?;
         Ok(())
     }
+}
+
+/// `Accept` or `Reject`: a remote forum's answer to a member's Follow.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum AnswerKind {
+    Accept,
+    Reject,
+}
+
+/// A remote forum accepting or rejecting the Follow of a member here.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowAnswer {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: AnswerKind,
+    pub actor: ObjectId<RemoteForum>,
+    /// The Follow: embedded, or only its id.
+    pub object: serde_json::Value,
+}
+
+/// The id of an object given inline or by reference.
+fn object_id_of(value: &serde_json::Value) -> Option<Url> {
+    match value {
+        serde_json::Value::String(s) => Url::parse(s).ok(),
+        serde_json::Value::Object(map) => map
+            .get("id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
+}
+
+impl FollowAnswer {
+    /// The subscription the answer is about; only the followed forum answers.
+    async fn subscription(
+        &self,
+        data: &Data<FedData>,
+    ) -> Result<stoa_db::forum_subscription::Model, FedError> {
+        let follow_id = object_id_of(&self.object)
+            .ok_or_else(|| FedError::Rejected("the answer names no Follow".into()))?;
+        let subscription = subscriptions::by_follow_id(&data.db, follow_id.as_str())
+            .await?
+            .ok_or_else(|| FedError::NotFound(format!("no Follow {follow_id} pending here")))?;
+        let forum = forums::by_id(&data.db, subscription.forum_id).await?;
+        if forum.and_then(|f| f.ap_id).as_deref() != Some(self.actor.inner().as_str()) {
+            return Err(FedError::Rejected(
+                "only the followed forum answers a Follow".into(),
+            ));
+        }
+        Ok(subscription)
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for FollowAnswer {
+    activity_basics!();
+
+    async fn verify(&self, data: &Data<FedData>) -> Result<(), FedError> {
+        self.subscription(data).await.map(|_| ())
+    }
+
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let subscription = self.subscription(data).await?;
+        match self.kind {
+            AnswerKind::Accept => {
+                subscriptions::accept(&data.db, &subscription.follow_id, Utc::now()).await?;
+            }
+            AnswerKind::Reject => {
+                subscriptions::remove(&data.db, subscription.forum_id, subscription.user_id)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A remote forum re-broadcasting what happens in it (FEP-1b12): an activity of one of its
+/// members (`Create`, `Update`, `Delete`, `Like`, `Undo{Like}`), or a post by reference.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Announce {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::AnnounceType,
+    pub actor: ObjectId<RemoteForum>,
+    pub object: serde_json::Value,
+}
+
+/// What a forum re-broadcasts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Announced {
+    Create(CreatePost),
+    Update(UpdatePost),
+    Delete(DeletePost),
+    Like(LikePost),
+    UndoLike(UndoLike),
+    /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
+    Post(PostIn),
+    Reference(Url),
+}
+
+impl Announce {
+    /// What the forum re-broadcast, read from the activity.
+    fn announced(&self) -> Result<Announced, FedError> {
+        let announced: Announced = serde_json::from_value(self.object.clone()).map_err(|_| {
+            FedError::Rejected(format!(
+                "a re-broadcast {} is not something Stoa reads",
+                kind_name(&self.object)
+            ))
+        })?;
+        if let Announced::Post(post) = &announced
+            && !matches!(post.kind.as_str(), "Page" | "Article" | "Note" | "Question")
+        {
+            return Err(FedError::Rejected(format!(
+                "a re-broadcast {} is not a post",
+                post.kind
+            )));
+        }
+        Ok(announced)
+    }
+
+    /// Names what was re-broadcast (`Create{post}`, `post`, `link` …), or why it is refused.
+    pub fn describe(&self) -> Result<&'static str, String> {
+        Ok(match self.announced().map_err(|e| e.to_string())? {
+            Announced::Create(_) => "Create{post}",
+            Announced::Update(_) => "Update{post}",
+            Announced::Delete(_) => "Delete",
+            Announced::Like(_) => "Like",
+            Announced::UndoLike(_) => "Undo{Like}",
+            Announced::Post(_) => "post",
+            Announced::Reference(_) => "link",
+        })
+    }
+
+    /// The remote forum, if a member here follows it: only then are its threads kept here.
+    async fn followed_forum(&self, data: &Data<FedData>) -> Result<RemoteForum, FedError> {
+        let forum = self.actor.dereference(data).await?;
+        if subscriptions::count_for_forum(&data.db, forum.row.id).await? == 0 {
+            return Err(FedError::Rejected(format!(
+                "no one here follows {}",
+                self.actor.inner()
+            )));
+        }
+        Ok(forum)
+    }
+}
+
+/// An object's `type` (the first, if several), for messages.
+fn kind_name(value: &serde_json::Value) -> String {
+    match value.get("type") {
+        Some(serde_json::Value::String(kind)) => kind.clone(),
+        Some(serde_json::Value::Array(kinds)) => kinds
+            .first()
+            .and_then(|k| k.as_str())
+            .unwrap_or("object")
+            .to_owned(),
+        _ if value.is_string() => "link".into(),
+        _ => "object".into(),
+    }
+}
+
+/// A post of another server, fetched from where its id points and checked to be its author's.
+async fn fetch_post(data: &Data<FedData>, id: &Url) -> Result<PostIn, FedError> {
+    let fetched: PostIn = activitypub_federation::fetch::fetch_object_http(id, data)
+        .await?
+        .object;
+    verify_urls_match(&fetched.id, id)?;
+    let author = fetched
+        .author()
+        .ok_or_else(|| FedError::Rejected(format!("{id} names no author")))?;
+    fetched.verify_author(&author)?;
+    Ok(fetched)
+}
+
+#[async_trait::async_trait]
+impl Activity for Announce {
+    activity_basics!();
+
+    async fn verify(&self, data: &Data<FedData>) -> Result<(), FedError> {
+        self.followed_forum(data).await.map(|_| ())
+    }
+
+    /// The forum's server vouches (by its signature) only for what its own members did; what
+    /// came from a third server is fetched from there before it is believed.
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let forum = self.followed_forum(data).await?;
+        let via = Some(&forum.row);
+        let announced = self.announced()?;
+        let vouched = |activity: &Url, actor: &Url| {
+            activitypub_federation::protocol::verification::verify_domains_match(
+                activity,
+                self.actor.inner(),
+            )
+            .and_then(|()| {
+                activitypub_federation::protocol::verification::verify_domains_match(
+                    actor,
+                    self.actor.inner(),
+                )
+            })
+            .is_ok()
+        };
+        match announced {
+            Announced::Create(mut create) => {
+                if data.urls.is_local(create.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&create.id, create.actor.inner()) {
+                    create.object = fetch_post(data, &create.object.id).await?;
+                }
+                create.verify(data).await?;
+                create.receive_in(data, via).await
+            }
+            Announced::Update(mut update) => {
+                if data.urls.is_local(update.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&update.id, update.actor.inner()) {
+                    update.object = fetch_post(data, &update.object.id).await?;
+                }
+                update.verify(data).await?;
+                update.receive(data).await
+            }
+            Announced::Delete(delete) => {
+                if data.urls.is_local(delete.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&delete.id, delete.actor.inner()) {
+                    // Believed only once the post is gone from its own server.
+                    let id = delete.object_id()?;
+                    match activitypub_federation::fetch::fetch_object_http::<_, PostIn>(&id, data)
+                        .await
+                    {
+                        Err(
+                            activitypub_federation::error::Error::NotFound
+                            | activitypub_federation::error::Error::ObjectDeleted(_),
+                        ) => {}
+                        _ => {
+                            return Err(FedError::Rejected(format!(
+                                "{id} is still there: the deletion is not believed"
+                            )));
+                        }
+                    }
+                }
+                delete.verify(data).await?;
+                delete.receive(data).await
+            }
+            Announced::Like(like) => {
+                if data.urls.is_local(like.actor.inner()) || !vouched(&like.id, like.actor.inner())
+                {
+                    // Likes from third servers reach us from those servers, if at all.
+                    return Ok(());
+                }
+                like.verify(data).await?;
+                like.receive(data).await
+            }
+            Announced::UndoLike(undo) => {
+                if data.urls.is_local(undo.actor.inner()) || !vouched(&undo.id, undo.actor.inner())
+                {
+                    return Ok(());
+                }
+                undo.verify(data).await?;
+                undo.receive(data).await
+            }
+            Announced::Post(post) => announced_post(data, &forum, post.id).await,
+            Announced::Reference(id) => announced_post(data, &forum, id).await,
+        }
+    }
+}
+
+/// A post a forum shared by reference: stored as if its author had sent it, after fetching it
+/// from its own server (unless it is already here).
+async fn announced_post(
+    data: &Data<FedData>,
+    forum: &RemoteForum,
+    id: Url,
+) -> Result<(), FedError> {
+    if data.urls.is_local(&id)
+        || stoa_db::queries::posts::by_ap_id(&data.db, id.as_str())
+            .await?
+            .is_some()
+    {
+        return Ok(());
+    }
+    let post = fetch_post(data, &id).await?;
+    let author = post
+        .author()
+        .ok_or_else(|| FedError::Rejected(format!("{id} names no author")))?;
+    let create = CreatePost {
+        id: id.clone(),
+        kind: activitypub_federation::kinds::activity::CreateType::Create,
+        actor: ObjectId::from(author),
+        object: post,
+    };
+    create.receive_in(data, Some(&forum.row)).await
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod delivery;
 pub mod discovery;
 pub mod error;
+pub mod following;
 pub mod inbox;
 pub mod objects;
 pub mod remote;

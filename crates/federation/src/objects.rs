@@ -175,7 +175,12 @@ pub async fn post_object<C: ConnectionTrait>(
     let mention = Mention {
         kind: MentionType::Mention,
         href: forum_id.clone(),
-        name: format!("@{}@{}", forum.slug, urls.authority()),
+        // A remote forum's slug is already `name@host`.
+        name: if forum.local {
+            format!("@{}@{}", forum.slug, urls.authority())
+        } else {
+            format!("@{}", forum.slug)
+        },
     };
     let context = context_id(urls, thread.id);
     let source = Source {

@@ -8,8 +8,8 @@ use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use stoa_db::queries::users;
-use stoa_db::user;
+use stoa_db::queries::{forums, users};
+use stoa_db::{forum, user};
 use url::Url;
 
 use crate::config::FedData;
@@ -40,6 +40,9 @@ pub struct ActorDocument {
     #[serde(default)]
     pub icon: Option<serde_json::Value>,
     pub public_key: PublicKey,
+    /// A group's description (HTML), which Stoa shows as a remote forum's purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,6 +132,7 @@ impl Object for RemoteUser {
                 owner: self.id.clone(),
                 public_key_pem: self.row.public_key.clone().unwrap_or_default(),
             },
+            summary: None,
             id: self.id,
         })
     }
@@ -138,14 +142,7 @@ impl Object for RemoteUser {
         expected_domain: &Url,
         _data: &Data<FedData>,
     ) -> Result<(), FedError> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.inbox, expected_domain)?;
-        if json.public_key.owner != json.id {
-            return Err(FedError::Rejected(
-                "the key belongs to another actor".into(),
-            ));
-        }
-        Ok(())
+        verify_actor_document(json, expected_domain)
     }
 
     async fn from_json(json: ActorDocument, data: &Data<FedData>) -> Result<Self, FedError> {
@@ -203,6 +200,228 @@ impl Actor for RemoteUser {
             .shared_inbox_url
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+/// An actor document must come from the server it names, with its own key.
+fn verify_actor_document(json: &ActorDocument, expected_domain: &Url) -> Result<(), FedError> {
+    verify_domains_match(&json.id, expected_domain)?;
+    verify_domains_match(&json.inbox, expected_domain)?;
+    if json.public_key.owner != json.id {
+        return Err(FedError::Rejected(
+            "the key belongs to another actor".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Longest purpose kept of a remote forum's description.
+const REMOTE_PURPOSE_CHARS: usize = 500;
+
+/// A forum of another server (a `Group`), cached in the `forums` table with `local = false` and
+/// `slug = name@host`, so that its threads can live here beside ours.
+#[derive(Debug, Clone)]
+pub struct RemoteForum {
+    pub row: forum::Model,
+    pub id: Url,
+}
+
+impl RemoteForum {
+    /// Where to deliver to the forum: its server's shared inbox when it has one.
+    pub fn delivery_inbox(&self) -> Url {
+        self.shared_inbox().unwrap_or_else(|| self.inbox())
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for RemoteForum {
+    type DataType = FedData;
+    type Kind = ActorDocument;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.last_refreshed_at
+    }
+
+    async fn read_from_id(id: Url, data: &Data<FedData>) -> Result<Option<Self>, FedError> {
+        Ok(forums::by_ap_id(&data.db, id.as_str())
+            .await?
+            .filter(|f| !f.local)
+            .map(|row| RemoteForum { row, id }))
+    }
+
+    async fn into_json(self, _data: &Data<FedData>) -> Result<ActorDocument, FedError> {
+        Err(FedError::Rejected(
+            "a remote forum is served by its own server".into(),
+        ))
+    }
+
+    async fn verify(
+        json: &ActorDocument,
+        expected_domain: &Url,
+        _data: &Data<FedData>,
+    ) -> Result<(), FedError> {
+        if json.kind != "Group" {
+            return Err(FedError::Rejected(format!(
+                "{} is a {}, not a forum",
+                json.id, json.kind
+            )));
+        }
+        verify_actor_document(json, expected_domain)
+    }
+
+    async fn from_json(json: ActorDocument, data: &Data<FedData>) -> Result<Self, FedError> {
+        if data.urls.is_local(&json.id) {
+            return Err(FedError::Rejected(
+                "a local forum cannot come from elsewhere".into(),
+            ));
+        }
+        let slug = handle(&json.preferred_username, &json.id);
+        let name = json
+            .name
+            .as_deref()
+            .map(|n| clean_display_text(n, 200))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| slug.clone());
+        // The description is remote HTML: only its text is kept.
+        let purpose = stoa_core::markdown::excerpt(
+            json.summary.as_deref().unwrap_or_default(),
+            REMOTE_PURPOSE_CHARS,
+        );
+        let purpose = clean_display_text(&purpose, REMOTE_PURPOSE_CHARS);
+        let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
+        let row = forums::upsert_remote(
+            &data.db,
+            forums::RemoteForum {
+                ap_id: json.id.as_str(),
+                slug: &slug,
+                name: &name,
+                purpose: &purpose,
+                inbox_url: json.inbox.as_str(),
+                shared_inbox_url: json
+                    .endpoints
+                    .as_ref()
+                    .and_then(|e| e.shared_inbox.as_ref())
+                    .map(Url::as_str),
+                profile_url: &profile,
+                public_key: &json.public_key.public_key_pem,
+                now: Utc::now(),
+            },
+        )
+        .await?;
+        Ok(RemoteForum { row, id: json.id })
+    }
+}
+
+impl Actor for RemoteForum {
+    fn public_key_pem(&self) -> &str {
+        self.row.public_key.as_deref().unwrap_or_default()
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        self.row
+            .inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+/// Whoever signs an activity sent here: a person, or a forum re-broadcasting (FEP-1b12).
+#[derive(Debug, Clone)]
+pub enum RemoteActor {
+    User(RemoteUser),
+    Forum(RemoteForum),
+}
+
+#[async_trait::async_trait]
+impl Object for RemoteActor {
+    type DataType = FedData;
+    type Kind = ActorDocument;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        match self {
+            RemoteActor::User(user) => &user.id,
+            RemoteActor::Forum(forum) => &forum.id,
+        }
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            RemoteActor::User(user) => user.last_refreshed_at(),
+            RemoteActor::Forum(forum) => forum.last_refreshed_at(),
+        }
+    }
+
+    async fn read_from_id(id: Url, data: &Data<FedData>) -> Result<Option<Self>, FedError> {
+        if let Some(user) = RemoteUser::read_from_id(id.clone(), data).await? {
+            return Ok(Some(RemoteActor::User(user)));
+        }
+        Ok(RemoteForum::read_from_id(id, data)
+            .await?
+            .map(RemoteActor::Forum))
+    }
+
+    async fn into_json(self, data: &Data<FedData>) -> Result<ActorDocument, FedError> {
+        match self {
+            RemoteActor::User(user) => user.into_json(data).await,
+            RemoteActor::Forum(forum) => forum.into_json(data).await,
+        }
+    }
+
+    async fn verify(
+        json: &ActorDocument,
+        expected_domain: &Url,
+        _data: &Data<FedData>,
+    ) -> Result<(), FedError> {
+        verify_actor_document(json, expected_domain)
+    }
+
+    /// A `Group` is kept as a remote forum, anything else as a remote member.
+    async fn from_json(json: ActorDocument, data: &Data<FedData>) -> Result<Self, FedError> {
+        if json.kind == "Group" {
+            Ok(RemoteActor::Forum(
+                RemoteForum::from_json(json, data).await?,
+            ))
+        } else {
+            Ok(RemoteActor::User(RemoteUser::from_json(json, data).await?))
+        }
+    }
+}
+
+impl Actor for RemoteActor {
+    fn public_key_pem(&self) -> &str {
+        match self {
+            RemoteActor::User(user) => user.public_key_pem(),
+            RemoteActor::Forum(forum) => forum.public_key_pem(),
+        }
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        match self {
+            RemoteActor::User(user) => user.inbox(),
+            RemoteActor::Forum(forum) => forum.inbox(),
+        }
     }
 }
 

@@ -58,13 +58,21 @@ fn outcome(value: &Value) -> String {
             Ok(_) => format!("parsed {kind}"),
             Err(e) => format!("refused: {}", short(&e)),
         },
-        "Announce" => {
-            "refused: Announce is not consumed yet (following remote forums comes later)".into()
-        }
-        "Accept" => {
-            "refused: Accept is not consumed yet (Stoa does not follow remote actors yet)".into()
-        }
-        "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" => {
+        "Announce" => match serde_json::from_value::<InboxActivity>(value.clone()) {
+            Ok(InboxActivity::Announce(announce)) => match announce.describe() {
+                Ok(inner) => format!("parsed Announce{{{inner}}}"),
+                Err(why) => format!("refused: {why}"),
+            },
+            Ok(other) => format!("parsed {}", variant(&other)),
+            Err(_) => format!(
+                "refused: malformed Announce ({})",
+                serde_json::from_value::<stoa_federation::inbox::Announce>(value.clone())
+                    .err()
+                    .map(|e| short(&e))
+                    .unwrap_or_default()
+            ),
+        },
+        "Accept" | "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" => {
             match serde_json::from_value::<InboxActivity>(value.clone()) {
                 Ok(parsed) => format!("parsed {}", variant(&parsed)),
                 Err(_) => match (kind.as_str(), inner.as_str()) {
@@ -97,6 +105,7 @@ fn precise_error(kind: &str, value: &Value) -> String {
         "Delete" => serde_json::from_value::<DeletePost>(value).err(),
         "Follow" => serde_json::from_value::<Follow>(value).err(),
         "Like" => serde_json::from_value::<stoa_federation::inbox::LikePost>(value).err(),
+        "Accept" => serde_json::from_value::<stoa_federation::inbox::FollowAnswer>(value).err(),
         _ => serde_json::from_value::<UndoFollow>(value).err(),
     };
     err.map(|e| short(&e)).unwrap_or_default()
@@ -119,6 +128,8 @@ fn variant(activity: &InboxActivity) -> &'static str {
         InboxActivity::DeletePost(_) => "Delete",
         InboxActivity::Like(_) => "Like",
         InboxActivity::UndoLike(_) => "Undo{Like}",
+        InboxActivity::FollowAnswer(_) => "Accept/Reject{Follow}",
+        InboxActivity::Announce(_) => "Announce",
     }
 }
 

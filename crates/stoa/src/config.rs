@@ -32,6 +32,9 @@ pub struct Config {
     /// Development only: allow http ids and peers on loopback or private addresses.
     #[serde(deserialize_with = "flag")]
     pub dev_federation: bool,
+    /// Seconds in the unit of the delivery retry schedule: a failed delivery is tried again
+    /// after 2, 4, 8 … units (up to 480), for about 40 hours in all at the default of 60.
+    pub delivery_retry_unit_secs: u64,
 }
 
 /// A yes/no setting: `true`/`false` in the file; in the environment also `1`/`0`, `yes`/`no`.
@@ -76,12 +79,13 @@ impl Default for Config {
             trust_forwarded_for: false,
             log: "info".into(),
             dev_federation: false,
+            delivery_retry_unit_secs: 60,
         }
     }
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 10] = [
     "data_dir",
     "database_url",
     "bind",
@@ -91,6 +95,7 @@ const ENV_KEYS: [&str; 9] = [
     "trust_forwarded_for",
     "log",
     "dev_federation",
+    "delivery_retry_unit_secs",
 ];
 
 impl Config {
@@ -122,6 +127,9 @@ impl Config {
                 self.bind
             )
         })?;
+        if self.delivery_retry_unit_secs == 0 {
+            bail!("delivery_retry_unit_secs must be at least 1");
+        }
         Ok(())
     }
 

@@ -141,11 +141,13 @@ async fn serve(config: Config) -> Result<()> {
         tracing::info!(forums = created, "created the starter forums");
     }
     let base_url = config.base_url()?;
-    let web_config = WebConfig::new(
+    let mut web_config = WebConfig::new(
         base_url.clone(),
         config.site_name.clone(),
         config.trust_forwarded_for,
     );
+    web_config.delivery_retry_unit =
+        std::time::Duration::from_secs(config.delivery_retry_unit_secs);
     if config.dev_federation {
         tracing::warn!("development federation: http ids and loopback peers are allowed");
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use stoa_federation::config::FedData;
 use stoa_federation::discovery::{self, WebfingerError, WebfingerErrorOrDb};
 use stoa_federation::inbox::InboxActivity;
-use stoa_federation::remote::RemoteUser;
+use stoa_federation::remote::RemoteActor;
 use stoa_federation::{ACTIVITY_JSON, actors, objects, wants_activity_json};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -58,7 +58,7 @@ async fn inbox(
     }
     let data = state.federation.to_request_data();
     // Parsed without requiring `@context`: several servers leave it out of what they send.
-    let result = receive_activity::<InboxActivity, RemoteUser, FedData>(activity, &data).await;
+    let result = receive_activity::<InboxActivity, RemoteActor, FedData>(activity, &data).await;
     match result {
         Ok(()) => {
             state.delivery_wake.notify_one();

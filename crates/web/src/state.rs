@@ -19,6 +19,8 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Every page's and actor's URL, derived from `base_url`.
     pub urls: stoa_federation::urls::Urls,
+    /// The unit of the delivery retry schedule: a minute, unless the operator shortens it.
+    pub delivery_retry_unit: std::time::Duration,
 }
 
 impl WebConfig {
@@ -28,6 +30,7 @@ impl WebConfig {
             base_url,
             site_name,
             trust_forwarded_for,
+            delivery_retry_unit: stoa_federation::delivery::RETRY_UNIT,
         }
     }
 
@@ -64,9 +67,13 @@ impl AppState {
         config: WebConfig,
         development_federation: bool,
     ) -> Result<Self, String> {
-        let federation =
-            stoa_federation::config::build(db.clone(), config.urls.clone(), development_federation)
-                .await?;
+        let federation = stoa_federation::config::build(
+            db.clone(),
+            config.urls.clone(),
+            development_federation,
+            config.delivery_retry_unit,
+        )
+        .await?;
         Ok(AppState {
             db,
             config: Arc::new(config),

@@ -30,6 +30,12 @@ pub struct Model {
     pub last_thread_id: Option<i64>,
     pub last_post_author_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// A remote forum's server-wide inbox, when it has one.
+    pub shared_inbox_url: Option<String>,
+    /// A remote forum's own page.
+    pub profile_url: Option<String>,
+    /// When a remote forum's actor document was last fetched.
+    pub last_refreshed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod forum;
 pub mod forum_follower;
 pub mod forum_group;
 pub mod forum_host;
+pub mod forum_subscription;
 pub mod instance_actor;
 pub mod outbox_event;
 pub mod peer;

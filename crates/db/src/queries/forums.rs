@@ -132,6 +132,81 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<forum::
     forum::Entity::find_by_id(id).one(db).await
 }
 
+/// A remote forum by its ActivityPub id.
+pub async fn by_ap_id<C: ConnectionTrait>(
+    db: &C,
+    ap_id: &str,
+) -> Result<Option<forum::Model>, DbErr> {
+    forum::Entity::find()
+        .filter(forum::Column::ApId.eq(ap_id))
+        .one(db)
+        .await
+}
+
+/// Forums of other servers that at least one member here follows, by name.
+pub async fn followed_elsewhere<C: ConnectionTrait>(db: &C) -> Result<Vec<forum::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    use sea_orm::sea_query::Query as SubQuery;
+    forum::Entity::find()
+        .filter(forum::Column::Local.eq(false))
+        .filter(
+            forum::Column::Id.in_subquery(
+                SubQuery::select()
+                    .column(crate::forum_subscription::Column::ForumId)
+                    .from(crate::forum_subscription::Entity)
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(forum::Column::Name)
+        .all(db)
+        .await
+}
+
+/// What Stoa keeps of a forum on another server.
+pub struct RemoteForum<'a> {
+    pub ap_id: &'a str,
+    /// `name@host`, unique beside local slugs (which cannot hold `@`).
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub purpose: &'a str,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: Option<&'a str>,
+    pub profile_url: &'a str,
+    pub public_key: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Stores or refreshes a remote forum, keyed by its id.
+pub async fn upsert_remote<C: ConnectionTrait>(
+    db: &C,
+    remote: RemoteForum<'_>,
+) -> Result<forum::Model, DbErr> {
+    let mut model = match by_ap_id(db, remote.ap_id).await? {
+        Some(found) => sea_orm::IntoActiveModel::into_active_model(found),
+        None => forum::ActiveModel {
+            slug: Set(remote.slug.to_owned()),
+            position: Set(0),
+            local: Set(false),
+            thread_count: Set(0),
+            post_count: Set(0),
+            ap_id: Set(Some(remote.ap_id.to_owned())),
+            created_at: Set(remote.now),
+            ..Default::default()
+        },
+    };
+    model.name = Set(remote.name.to_owned());
+    model.purpose = Set(remote.purpose.to_owned());
+    model.inbox_url = Set(Some(remote.inbox_url.to_owned()));
+    model.shared_inbox_url = Set(remote.shared_inbox_url.map(str::to_owned));
+    model.profile_url = Set(Some(remote.profile_url.to_owned()));
+    model.public_key = Set(Some(remote.public_key.to_owned()));
+    model.last_refreshed_at = Set(Some(remote.now));
+    model.save(db).await?;
+    by_ap_id(db, remote.ap_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(remote.ap_id.to_owned()))
+}
+
 pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     forum::Entity::find().count(db).await

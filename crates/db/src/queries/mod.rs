@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod peers;
 pub mod posts;
 pub mod sessions;
+pub mod subscriptions;
 pub mod threads;
 pub mod users;
 

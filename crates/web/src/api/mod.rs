@@ -2,6 +2,7 @@
 //! the OpenAPI document at `/api/v1/openapi.json`. Errors are `{"error", "detail"}`.
 
 mod accounts;
+mod follows;
 mod forums;
 mod threads;
 
@@ -32,10 +33,16 @@ pub fn routes() -> Router<AppState> {
         .route("/forums/{slug}", get(forums::forum))
         .route("/forums/{slug}/threads", post(threads::create_thread))
         .route("/latest", get(forums::latest))
+        .route("/follows", get(follows::list).post(follows::follow))
+        .route("/follows/{slug}", axum::routing::delete(follows::unfollow))
         .route("/threads/{id}", get(threads::thread))
         .route("/threads/{id}/replies", post(threads::reply))
         .route("/posts/{id}", patch(threads::edit).delete(threads::delete))
         .route("/posts/{id}/revisions", get(threads::revisions))
+        .route(
+            "/posts/{id}/like",
+            post(threads::like).delete(threads::unlike),
+        )
         .fallback(api_not_found)
 }
 
@@ -54,12 +61,17 @@ async fn api_not_found() -> ApiError {
         forums::list,
         forums::forum,
         forums::latest,
+        follows::follow,
+        follows::list,
+        follows::unfollow,
         threads::create_thread,
         threads::thread,
         threads::reply,
         threads::edit,
         threads::delete,
         threads::revisions,
+        threads::like,
+        threads::unlike,
     ),
     modifiers(&BearerAuth),
     tags((name = "stoa"))

@@ -283,3 +283,57 @@ pub async fn revisions(
             .collect(),
     }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct LikeState {
+    pub post_id: i64,
+    /// Whether the member likes the post now.
+    pub liked: bool,
+    pub like_count: i64,
+}
+
+async fn set_like(
+    state: &AppState,
+    member: &crate::auth::SignedIn,
+    id: i64,
+    liked: bool,
+) -> Result<Json<LikeState>, ApiError> {
+    if liked {
+        posts::like(&state.db, &member.actor(), id, None).await?;
+    } else {
+        posts::unlike(&state.db, &member.actor(), id, None).await?;
+    }
+    state.delivery_wake.notify_one();
+    let post = posts::find_post(&state.db, id).await?;
+    Ok(Json(LikeState {
+        post_id: post.id,
+        liked,
+        like_count: post.like_count,
+    }))
+}
+
+/// Likes a post (once per member; liking again changes nothing).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/like", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "post id")),
+    responses((status = 200, body = LikeState), (status = 401, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn like(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path(id): Path<i64>,
+) -> Result<Json<LikeState>, ApiError> {
+    set_like(&state, &member, id, true).await
+}
+
+/// Takes the member's like of a post back.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/like", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "post id")),
+    responses((status = 200, body = LikeState), (status = 401, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn unlike(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path(id): Path<i64>,
+) -> Result<Json<LikeState>, ApiError> {
+    set_like(&state, &member, id, false).await
+}

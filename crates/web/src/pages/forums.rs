@@ -9,10 +9,12 @@ use stoa_db::queries::Page;
 use stoa_db::queries::threads::ThreadListRow;
 
 use super::layout::{Crumb, forum_crumbs};
-use super::{PageCtx, PageQuery, render, render_varying};
+use super::{PageCtx, PageForm, PageQuery, render, render_varying, render_with_status};
 use crate::error::PageError;
 use crate::pages::layout::Layout;
 use crate::time_format;
+use axum::response::Redirect;
+use stoa_federation::following::{self, FollowError};
 
 pub struct LatestPostView {
     pub href: String,
@@ -39,6 +41,7 @@ pub struct GroupView {
 struct IndexPage {
     layout: Layout,
     groups: Vec<GroupView>,
+    elsewhere: Vec<stoa_db::forum::Model>,
 }
 
 pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
@@ -72,6 +75,7 @@ pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
     render(&IndexPage {
         layout: ctx.layout("Forums", vec![Crumb::here("Forums")]),
         groups,
+        elsewhere: forums::elsewhere(&ctx.state.db).await?,
     })
 }
 
@@ -150,10 +154,18 @@ struct ForumPage {
     thread_count: i64,
     post_count: i64,
     hosts: Vec<String>,
+    remote: Option<RemoteForumView>,
     threads: Vec<ThreadRowView>,
     show_forum: bool,
     prev_href: Option<String>,
     next_href: Option<String>,
+}
+
+/// What a forum page shows of a forum on another server.
+struct RemoteForumView {
+    profile_url: String,
+    /// The viewer's subscription: none, pending (`false`) or accepted (`true`).
+    state: Option<bool>,
 }
 
 pub async fn forum(
@@ -175,9 +187,38 @@ pub async fn forum(
     let (prev_href, next_href) = pager(&format!("/f/{slug}"), page, &view.threads);
     let mut crumbs = forum_crumbs(view.group_name.as_deref(), None);
     crumbs.push(Crumb::here(view.forum.name.clone()));
+    let remote = if view.forum.local {
+        None
+    } else {
+        let state = match ctx.viewer.0.as_ref() {
+            Some(member) => stoa_federation::following::state(
+                &ctx.state.federation.to_request_data(),
+                member.user.id,
+                view.forum.id,
+            )
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?,
+            None => None,
+        };
+        Some(RemoteForumView {
+            profile_url: view
+                .forum
+                .profile_url
+                .clone()
+                .or(view.forum.ap_id.clone())
+                .unwrap_or_default(),
+            state,
+        })
+    };
+    let handle = if view.forum.local {
+        format!("@{}@{}", view.forum.slug, ctx.state.config.urls.authority())
+    } else {
+        format!("@{}", view.forum.slug)
+    };
     render_varying(&ForumPage {
         layout: ctx.layout(view.forum.name.clone(), crumbs),
-        handle: format!("@{}@{}", view.forum.slug, ctx.state.config.urls.authority()),
+        handle,
+        remote,
         followers: view.followers,
         slug: view.forum.slug,
         name: view.forum.name,
@@ -222,4 +263,149 @@ pub async fn follow_from_elsewhere(
             ctx.state.config.urls.authority()
         ))),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SubscriptionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// The Follow / Unfollow buttons on a remote forum's page.
+pub async fn subscription(
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<SubscriptionForm>,
+) -> Result<Response, PageError> {
+    let member = ctx.require_member(&format!("/f/{slug}"))?;
+    ctx.verify_csrf(&form.csrf)?;
+    let data = ctx.state.federation.to_request_data();
+    match form.action.as_str() {
+        "follow" => {
+            let forum = forums::forum_page(&ctx.state.db, &slug, 1).await?.forum;
+            let target = forum.ap_id.unwrap_or_default();
+            following::follow(&data, &member.user, &target)
+                .await
+                .map_err(follow_error)?;
+        }
+        "unfollow" => {
+            following::unfollow(&data, &member.user, &slug)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+        }
+        other => {
+            return Err(PageError::BadRequest(format!(
+                "{other:?} is not follow or unfollow"
+            )));
+        }
+    }
+    ctx.state.delivery_wake.notify_one();
+    Ok(Redirect::to(&format!("/f/{slug}")).into_response())
+}
+
+fn follow_error(err: FollowError) -> PageError {
+    match err {
+        FollowError::BadTarget(_) => PageError::BadRequest(err.to_string()),
+        FollowError::Local(_) => PageError::BadRequest(err.to_string()),
+        FollowError::NotFound(_) => PageError::Upstream(err.to_string()),
+        FollowError::Federation(e) => PageError::Internal(e.to_string()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "follow.html")]
+struct FollowPage {
+    layout: Layout,
+    forum: String,
+    following: Vec<FollowedView>,
+    error: Option<String>,
+}
+
+struct FollowedView {
+    slug: String,
+    name: String,
+    accepted: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct FollowPageQuery {
+    /// Filled in by the subscribe link other servers find in our WebFinger answers.
+    #[serde(default)]
+    forum: String,
+}
+
+async fn follow_page(
+    ctx: &PageCtx,
+    member_id: i64,
+    forum: String,
+    error: Option<String>,
+) -> Result<FollowPage, PageError> {
+    let following = following::of_member(&ctx.state.federation.to_request_data(), member_id)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?
+        .into_iter()
+        .map(|s| FollowedView {
+            slug: s.forum.slug,
+            name: s.forum.name,
+            accepted: s.accepted,
+        })
+        .collect();
+    Ok(FollowPage {
+        layout: ctx.layout(
+            "Follow a forum on another server",
+            vec![Crumb::here("Follow a forum elsewhere")],
+        ),
+        forum,
+        following,
+        error,
+    })
+}
+
+/// `/follow`: where a member names a forum of another server to follow (also the target of the
+/// subscribe link in our WebFinger answers, `?forum=` filled in).
+pub async fn follow_form(
+    ctx: PageCtx,
+    Query(query): Query<FollowPageQuery>,
+) -> Result<Response, PageError> {
+    let return_to = format!(
+        "/follow?forum={}",
+        url::form_urlencoded::byte_serialize(query.forum.as_bytes()).collect::<String>()
+    );
+    let member = ctx.require_member(&return_to)?;
+    render(&follow_page(&ctx, member.user.id, query.forum, None).await?)
+}
+
+#[derive(serde::Deserialize)]
+pub struct FollowForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    forum: String,
+}
+
+pub async fn follow(
+    ctx: PageCtx,
+    PageForm(form): PageForm<FollowForm>,
+) -> Result<Response, PageError> {
+    let member = ctx.require_member("/follow")?;
+    ctx.verify_csrf(&form.csrf)?;
+    let data = ctx.state.federation.to_request_data();
+    let err = match following::follow(&data, &member.user, &form.forum).await {
+        Ok(subscription) => {
+            ctx.state.delivery_wake.notify_one();
+            return Ok(Redirect::to(&format!("/f/{}", subscription.forum.slug)).into_response());
+        }
+        Err(err) => err,
+    };
+    let status = match &err {
+        FollowError::Local(slug) => return Ok(Redirect::to(&format!("/f/{slug}")).into_response()),
+        FollowError::Federation(e) => return Err(PageError::Internal(e.to_string())),
+        FollowError::BadTarget(_) => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        FollowError::NotFound(_) => axum::http::StatusCode::BAD_GATEWAY,
+    };
+    let message = err.to_string();
+    let page = follow_page(&ctx, member.user.id, form.forum, Some(message)).await?;
+    render_with_status(status, &page)
 }

@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
             get(threads::new_thread_form).post(threads::create_thread),
         )
         .route("/f/{slug}/follow", get(forums::follow_from_elsewhere))
+        .route("/f/{slug}/subscription", post(forums::subscription))
+        .route("/follow", get(forums::follow_form).post(forums::follow))
         .route("/t/{id}", get(threads::thread))
         .route(
             "/t/{id}/reply",
@@ -42,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             get(threads::delete_form).post(threads::delete),
         )
         .route("/p/{id}/revisions", get(threads::revisions))
+        .route("/p/{id}/like", post(threads::like))
         .route("/u/{name}", get(accounts::profile))
         .route(
             "/register",

@@ -447,6 +447,28 @@ pub async fn delete(
     Ok(to_post(deleted.thread_id, deleted.post_id))
 }
 
+#[derive(Deserialize)]
+pub struct LikeForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The Like button: likes the post, or takes the member's like back if they had liked it.
+pub async fn like(
+    ctx: PageCtx,
+    Path(post_id): Path<i64>,
+    PageForm(form): PageForm<LikeForm>,
+) -> Result<Response, PageError> {
+    let post = posts::find_post(&ctx.state.db, post_id).await?;
+    let member = ctx.require_member(&format!("/t/{}#p{post_id}", post.thread_id))?;
+    ctx.verify_csrf(&form.csrf)?;
+    if !posts::like(&ctx.state.db, &member.actor(), post_id, None).await? {
+        posts::unlike(&ctx.state.db, &member.actor(), post_id, None).await?;
+    }
+    ctx.state.delivery_wake.notify_one();
+    Ok(to_post(post.thread_id, post_id))
+}
+
 pub struct RevisionView {
     pub at: String,
     pub html: String,

@@ -8,4 +8,5 @@ mod common;
 mod federation;
 mod following;
 mod pages;
+mod remote_forums;
 mod storage;

@@ -1,0 +1,252 @@
+//! Members here following forums of other servers: finding the forum (by handle or address),
+//! the Follow and its Undo, and sending a Follow again when no answer came (some servers drop
+//! the first Follow from a server they have not seen before).
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use chrono::Utc;
+use serde_json::json;
+use stoa_db::queries::{forums, subscriptions, users};
+use stoa_db::{forum, user};
+use url::Url;
+
+use crate::config::FedData;
+use crate::delivery::{self, Signer};
+use crate::error::FedError;
+use crate::remote::RemoteForum;
+
+/// Why a member could not follow what they named.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(
+        "{0:?} is not a forum's address: write it like books@forum.example, or paste the forum's web address"
+    )]
+    BadTarget(String),
+    /// A forum of this server: nothing to follow, its threads are here already.
+    #[error("that forum is on this server")]
+    Local(String),
+    #[error("no forum could be found there: {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Federation(#[from] FedError),
+}
+
+impl From<stoa_db::DbErr> for FollowError {
+    fn from(e: stoa_db::DbErr) -> Self {
+        FollowError::Federation(e.into())
+    }
+}
+
+/// A member's subscription to a remote forum.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub forum: forum::Model,
+    /// Whether the forum's server accepted the Follow.
+    pub accepted: bool,
+}
+
+/// A pending Follow is sent again after this long without an answer …
+pub const RESEND_AFTER: chrono::Duration = chrono::Duration::minutes(5);
+/// … and at most this many times in all.
+pub const MAX_SENDS: i32 = 5;
+
+/// Finds the forum a member typed: `books@forum.example` (with or without a leading `@`), or
+/// the forum's address.
+async fn resolve(data: &Data<FedData>, target: &str) -> Result<RemoteForum, FollowError> {
+    let target = target.trim();
+    let bad = || FollowError::BadTarget(target.to_owned());
+    let not_found = |e: FedError| match e {
+        FedError::Database(_) | FedError::Core(_) => FollowError::Federation(e),
+        other => FollowError::NotFound(other.to_string()),
+    };
+    if target.starts_with("https://") || target.starts_with("http://") {
+        let url = Url::parse(target).map_err(|_| bad())?;
+        if data.urls.is_local(&url) {
+            let slug = url.path().trim_start_matches("/f/").trim_end_matches('/');
+            return Err(FollowError::Local(slug.to_owned()));
+        }
+        return ObjectId::<RemoteForum>::from(url)
+            .dereference(data)
+            .await
+            .map_err(not_found);
+    }
+    let handle = target.trim_start_matches('@');
+    let Some((name, host)) = handle.split_once('@') else {
+        return Err(bad());
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !host_ok || !name_ok {
+        return Err(bad());
+    }
+    if host.eq_ignore_ascii_case(&data.urls.authority()) {
+        return Err(FollowError::Local(name.to_owned()));
+    }
+    webfinger_resolve_actor::<FedData, RemoteForum>(handle, data)
+        .await
+        .map_err(not_found)
+}
+
+/// A fresh id for a member's Follow.
+fn follow_id(actor: &Url) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{actor}/follows/{}", hex::encode(bytes))
+}
+
+fn follow_activity(id: &str, actor: &Url, forum: &str) -> serde_json::Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Follow",
+        "actor": actor,
+        "object": forum,
+        "to": [forum],
+    })
+}
+
+fn delivery_inbox(forum: &forum::Model) -> Result<Url, FedError> {
+    forum
+        .shared_inbox_url
+        .as_deref()
+        .or(forum.inbox_url.as_deref())
+        .and_then(|u| Url::parse(u).ok())
+        .ok_or_else(|| FedError::Rejected(format!("forum {} has no inbox", forum.slug)))
+}
+
+/// Follows a remote forum for a local member: the subscription is stored as pending and the
+/// Follow queued, in one transaction. Following again while still pending sends it again.
+pub async fn follow(
+    data: &Data<FedData>,
+    member: &user::Model,
+    target: &str,
+) -> Result<Subscription, FollowError> {
+    let forum = resolve(data, target).await?.row;
+    let actor = data.urls.user(&member.name);
+    let forum_id = forum.ap_id.clone().unwrap_or_default();
+    let inbox = delivery_inbox(&forum)?;
+    let txn = stoa_db::begin_write(&data.db).await?;
+    let existing = subscriptions::get(&txn, forum.id, member.id).await?;
+    let accepted = match existing {
+        Some(found) if found.accepted_at.is_some() => true,
+        Some(found) => {
+            let activity = follow_activity(&found.follow_id, &actor, &forum_id);
+            delivery::enqueue(&txn, &activity, Signer::User(member.id), &[inbox]).await?;
+            subscriptions::record_resend(&txn, &found, Utc::now()).await?;
+            false
+        }
+        None => {
+            let id = follow_id(&actor);
+            subscriptions::insert(&txn, forum.id, member.id, &id, Utc::now()).await?;
+            let activity = follow_activity(&id, &actor, &forum_id);
+            delivery::enqueue(&txn, &activity, Signer::User(member.id), &[inbox]).await?;
+            false
+        }
+    };
+    txn.commit().await?;
+    Ok(Subscription { forum, accepted })
+}
+
+/// Stops following the remote forum shown here as `slug`: the subscription goes and an
+/// Undo{Follow} is queued. Returns whether the member was following it.
+pub async fn unfollow(data: &FedData, member: &user::Model, slug: &str) -> Result<bool, FedError> {
+    let Some(forum) = forums::by_slug(&data.db, slug).await?.filter(|f| !f.local) else {
+        return Ok(false);
+    };
+    let forum = &forum;
+    let actor = data.urls.user(&member.name);
+    let txn = stoa_db::begin_write(&data.db).await?;
+    let Some(removed) = subscriptions::remove(&txn, forum.id, member.id).await? else {
+        return Ok(false);
+    };
+    let forum_id = forum.ap_id.clone().unwrap_or_default();
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/undo", removed.follow_id),
+        "type": "Undo",
+        "actor": actor,
+        "object": follow_activity(&removed.follow_id, &actor, &forum_id)
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                o.remove("@context");
+                serde_json::Value::Object(o)
+            })
+            .unwrap_or_default(),
+        "to": [forum_id],
+    });
+    delivery::enqueue(
+        &txn,
+        &undo,
+        Signer::User(member.id),
+        &[delivery_inbox(forum)?],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Whether a member follows a remote forum: `None` when not, else whether it was accepted.
+pub async fn state(
+    data: &FedData,
+    member_id: i64,
+    forum_id: i64,
+) -> Result<Option<bool>, FedError> {
+    Ok(subscriptions::get(&data.db, forum_id, member_id)
+        .await?
+        .map(|s| s.accepted_at.is_some()))
+}
+
+/// A member's subscriptions, with whether each was accepted.
+pub async fn of_member(data: &FedData, member_id: i64) -> Result<Vec<Subscription>, FedError> {
+    Ok(subscriptions::of_user(&data.db, member_id)
+        .await?
+        .into_iter()
+        .map(|(sub, forum)| Subscription {
+            accepted: sub.accepted_at.is_some(),
+            forum,
+        })
+        .collect())
+}
+
+/// Sends again every Follow that has waited `RESEND_AFTER` without an answer (at most
+/// `MAX_SENDS` times each). Returns how many were sent.
+pub async fn resend_pending(data: &FedData) -> Result<usize, FedError> {
+    let now = Utc::now();
+    let due = subscriptions::pending_resend(&data.db, now - RESEND_AFTER, MAX_SENDS, 50).await?;
+    let mut sent = 0;
+    for subscription in due {
+        let (Some(forum), Some(member)) = (
+            forums::by_id(&data.db, subscription.forum_id).await?,
+            users::by_id(&data.db, subscription.user_id).await?,
+        ) else {
+            continue;
+        };
+        let actor = data.urls.user(&member.name);
+        let activity = follow_activity(
+            &subscription.follow_id,
+            &actor,
+            forum.ap_id.as_deref().unwrap_or_default(),
+        );
+        let txn = stoa_db::begin_write(&data.db).await?;
+        delivery::enqueue(
+            &txn,
+            &activity,
+            Signer::User(member.id),
+            &[delivery_inbox(&forum)?],
+        )
+        .await?;
+        subscriptions::record_resend(&txn, &subscription, now).await?;
+        txn.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,285 @@
+//! A member of one Stoa following a forum of another, both real servers on loopback talking
+//! signed ActivityPub: the Follow is accepted, the forum's new threads and replies appear here,
+//! replies, edits, likes and deletions travel both ways, and unfollowing stops it.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Api, Options, TestApp};
+
+fn loopback() -> Options {
+    Options {
+        base_url: None,
+        host: Some("localhost"),
+        production_federation: false,
+    }
+}
+
+fn authority(app: &TestApp) -> String {
+    app.base.trim_start_matches("http://").to_owned()
+}
+
+/// Polls `probe` until it returns `Some`, for at most 15 s.
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..150 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting: {what}");
+}
+
+async fn thread(api: &Api, id: i64) -> Value {
+    let (status, body) = api.get(&format!("/api/v1/threads/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn posts(thread: &Value) -> &Vec<Value> {
+    thread["posts"].as_array().unwrap()
+}
+
+#[tokio::test]
+async fn a_member_follows_a_forum_on_another_stoa_and_joins_its_threads() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let (a_host, b_host) = (authority(&a), authority(&b));
+    let ada = a.member("ada").await;
+    let bo = b.member("bo").await;
+    let remote_slug = format!("books@{b_host}");
+
+    // What is not a forum's address, or is one of this server's, is refused with a reason.
+    let (status, body) = ada
+        .post("/api/v1/follows", json!({"forum": "just words"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("books@forum.example")
+    );
+    let (status, body) = ada
+        .post(
+            "/api/v1/follows",
+            json!({"forum": format!("books@{a_host}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = ada
+        .post("/api/v1/follows", json!({"forum": format!("bo@{b_host}")}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_GATEWAY,
+        "a person is not a forum: {body}"
+    );
+
+    // The Follow goes out pending; B accepts it.
+    let (status, followed) = ada
+        .post(
+            "/api/v1/follows",
+            json!({"forum": format!("@books@{b_host}")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+    assert_eq!(followed["slug"], remote_slug.as_str());
+    assert_eq!(followed["id"], format!("{}/f/books", b.base).as_str());
+    assert_eq!(followed["state"], "pending");
+    eventually("B accepts the Follow", || async {
+        let (_, list) = ada.get("/api/v1/follows").await;
+        (list["forums"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+    let forum_page = b.browser().get("/f/books").await;
+    assert!(
+        forum_page.body.contains("1 follower"),
+        "{}",
+        forum_page.body
+    );
+
+    // A new thread on B appears on A, in the remote forum and in Latest Discussions.
+    let (thread_b, starter_b) = bo
+        .thread("books", "Across servers", "Hello, **other server**.")
+        .await;
+    let thread_a = eventually("B's thread reaches A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        forum["threads"]
+            .as_array()
+            .and_then(|threads| threads.iter().find(|t| t["title"] == "Across servers"))
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await;
+    let seen = thread(&ada, thread_a).await;
+    let starter_a = posts(&seen)[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        posts(&seen)[0]["author"]["name"],
+        format!("bo@{b_host}").as_str()
+    );
+    assert_eq!(posts(&seen)[0]["author"]["local"], false);
+    assert!(
+        posts(&seen)[0]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>other server</strong>")
+    );
+    let latest = a.browser().get("/latest").await;
+    assert!(latest.body.contains("Across servers"));
+    let index = a.browser().get("/").await;
+    assert!(index.body.contains("Forums elsewhere"), "{}", index.body);
+    assert!(index.body.contains(&format!("/f/{remote_slug}")));
+
+    // A's member replies on A: the reply lands on B under the starter post, and is not
+    // duplicated on A when B re-broadcasts it.
+    let reply_a = ada.reply(thread_a, starter_a, "Greetings from A.").await;
+    let on_b = eventually("A's reply reaches B", || async {
+        let seen = thread(&bo, thread_b).await;
+        (posts(&seen).len() == 2).then_some(seen)
+    })
+    .await;
+    let reply_on_b = &posts(&on_b)[1];
+    assert_eq!(reply_on_b["parent_id"], starter_b);
+    assert_eq!(
+        reply_on_b["author"]["name"],
+        format!("ada@{a_host}").as_str()
+    );
+    let reply_on_b = reply_on_b["id"].as_i64().unwrap();
+
+    // B's member answers it on B; the answer appears on A under A's reply.
+    let answer_b = bo.reply(thread_b, reply_on_b, "Welcome, ada.").await;
+    let on_a = eventually("B's answer reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        (posts(&seen).len() == 3).then_some(seen)
+    })
+    .await;
+    assert_eq!(posts(&on_a)[1]["id"], reply_a, "A's own reply is kept once");
+    assert_eq!(posts(&on_a)[2]["parent_id"], reply_a);
+    assert_eq!(posts(&on_a)[2]["depth"], 2);
+
+    // An edit on B shows on A; an edit on A shows on B.
+    let (status, _) = bo
+        .patch(
+            &format!("/api/v1/posts/{starter_b}"),
+            json!({"body": "Hello, edited on B."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("B's edit reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        posts(&seen)[0]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("edited on B")
+            .then_some(())
+    })
+    .await;
+    let (status, _) = ada
+        .patch(
+            &format!("/api/v1/posts/{reply_a}"),
+            json!({"body": "Greetings, edited on A."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("A's edit reaches B", || async {
+        let seen = thread(&bo, thread_b).await;
+        posts(&seen)[1]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("edited on A")
+            .then_some(())
+    })
+    .await;
+
+    // A like on A is counted on B.
+    let (status, liked) = ada
+        .post(&format!("/api/v1/posts/{starter_a}/like"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{liked}");
+    assert_eq!(liked["like_count"], 1);
+    eventually("A's like reaches B", || async {
+        let seen = thread(&bo, thread_b).await;
+        (posts(&seen)[0]["like_count"] == 1).then_some(())
+    })
+    .await;
+
+    // A deletion on B shows on A.
+    let (status, _) = bo.delete(&format!("/api/v1/posts/{answer_b}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    eventually("B's deletion reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        (posts(&seen)[2]["deleted"] == true).then_some(())
+    })
+    .await;
+
+    // Unfollowing: B forgets the follower, and its next thread stays on B.
+    let (status, _) = ada.delete(&format!("/api/v1/follows/{remote_slug}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    eventually("B drops the follower", || async {
+        let page = b.browser().get("/f/books").await;
+        page.body.contains("0 followers").then_some(())
+    })
+    .await;
+    let (status, _) = ada.delete(&format!("/api/v1/follows/{remote_slug}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_forum_page_offers_follow_buttons_for_a_remote_forum() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let b_host = authority(&b);
+    let browser = a.browser();
+    browser.register("cleo", "correct horse battery").await;
+
+    // The follow page takes a forum's handle and leads to the forum's page here.
+    let form = browser.get("/follow?forum=books%40nowhere").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("value=\"books@nowhere\""),
+        "{}",
+        form.body
+    );
+    let refused = browser
+        .submit("/follow", "/follow", &[("forum", "not a handle")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("is not a forum"), "{}", refused.body);
+    let followed = browser
+        .submit(
+            "/follow",
+            "/follow",
+            &[("forum", &format!("books@{b_host}"))],
+        )
+        .await;
+    assert_eq!(followed.status, StatusCode::SEE_OTHER, "{}", followed.body);
+    let forum_path = format!("/f/books@{b_host}");
+    assert_eq!(followed.location.as_deref(), Some(forum_path.as_str()));
+    let page = eventually("the page shows the accepted follow", || async {
+        let page = browser.get(&forum_path).await;
+        page.body.contains("You follow this forum").then_some(page)
+    })
+    .await;
+    assert!(page.body.contains(&format!("@books@{b_host}")));
+
+    // Unfollow from the forum page.
+    let after = browser
+        .post(
+            &format!("{forum_path}/subscription"),
+            &[("csrf", &page.csrf()), ("action", "unfollow")],
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&forum_path).await;
+    assert!(
+        page.body.contains("to see its new threads here"),
+        "{}",
+        page.body
+    );
+}
