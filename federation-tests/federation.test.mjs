@@ -21,6 +21,15 @@ after(async () => {
   await Promise.all([a?.stop(), b?.stop(), peer?.stop()]);
 });
 
+async function until(what, check, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`gave up waiting: ${what}`);
+}
+
 async function getJson(url, accept = AP) {
   const response = await fetch(url, { headers: { accept } });
   assert.equal(response.status, 200, `${url}: ${response.status}`);
@@ -104,6 +113,125 @@ test("the Fedify peer follows a forum, sees its threads, and joins them", async 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.equal(liked, 1);
+
+  // Edits and deletions travel both ways.
+  const peerReply = peer.reply(pageId, "<p>Typo here.</p>", `${a.base}/u/bora`);
+  await peer.send({ id: new URL(`${a.base}/u/bora`), inboxId: new URL(`${a.base}/u/bora/inbox`) }, peerReply);
+  const peerNote = (await peerReply.getObject()).id.href;
+  const replyPosts = async () => (await a.api("GET", `/api/v1/threads/${thread.body.id}`)).body.posts;
+  await until("the peer's second reply lands", async () => (await replyPosts()).length === 4);
+  await peer.send(
+    { id: new URL(`${a.base}/u/bora`), inboxId: new URL(`${a.base}/u/bora/inbox`) },
+    await peer.edit(peerReply, "<p>Typo fixed.</p>", `${a.base}/u/bora`),
+  );
+  await until("the peer's edit shows", async () =>
+    (await replyPosts()).some((post) => post.body_html.includes("Typo fixed")),
+  );
+  await peer.send(
+    { id: new URL(`${a.base}/u/bora`), inboxId: new URL(`${a.base}/u/bora/inbox`) },
+    peer.remove(peerNote, `${a.base}/u/bora`),
+  );
+  await until("the peer's deletion shows", async () =>
+    (await replyPosts()).some((post) => post.deleted && post.author.local === false),
+  );
+  const edited = await a.api("PATCH", `/api/v1/posts/${thread.body.post_id}`, { body: "Hello, edited **fediverse**." }, token);
+  assert.equal(edited.status, 200);
+  await peer.waitFor("Announce of the edit", (activity) =>
+    activity.type === "Announce" && activity.object?.type === "Update" && JSON.stringify(activity).includes("edited"),
+  );
+  const removed = await a.api("DELETE", `/api/v1/posts/${reply.body.post_id}`, undefined, token);
+  assert.equal(removed.status, 204);
+  await peer.waitFor("Announce of the deletion", (activity) =>
+    activity.type === "Announce" && activity.object?.type === "Delete" && JSON.stringify(activity).includes(replyId),
+  );
+});
+
+test("a member of one Stoa follows a forum of another and joins its threads", async () => {
+  const ada = await a.member("ada");
+  const bo = await b.member("bo");
+  const bHost = new URL(b.base).host;
+  const followed = await a.api("POST", "/api/v1/follows", { forum: `books@${bHost}` }, ada);
+  assert.equal(followed.status, 200, JSON.stringify(followed.body));
+  assert.equal(followed.body.slug, `books@${bHost}`);
+  await until("B accepts the Follow", async () =>
+    (await a.api("GET", "/api/v1/follows", undefined, ada)).body.forums[0]?.state === "accepted",
+  );
+
+  // B's new thread appears on A.
+  const started = await b.api("POST", "/api/v1/forums/books/threads", { title: "From B", body: "Hello from **B**." }, bo);
+  assert.equal(started.status, 201);
+  let threadOnA;
+  await until("B's thread reaches A", async () => {
+    const forum = (await a.api("GET", `/api/v1/forums/books@${bHost}`)).body;
+    threadOnA = forum.threads?.find((t) => t.title === "From B");
+    return threadOnA !== undefined;
+  });
+  const onA = (await a.api("GET", `/api/v1/threads/${threadOnA.id}`)).body;
+  assert.equal(onA.posts[0].author.name, `bo@${bHost}`);
+  assert.match(onA.posts[0].body_html, /<strong>B<\/strong>/);
+
+  // A's reply lands on B under the starter; B's like of it reaches A.
+  const reply = await a.api("POST", `/api/v1/threads/${threadOnA.id}/replies`, { parent_id: onA.posts[0].id, body: "Hello from A." }, ada);
+  assert.equal(reply.status, 201);
+  let onB;
+  await until("A's reply reaches B", async () => {
+    onB = (await b.api("GET", `/api/v1/threads/${started.body.id}`)).body;
+    return onB.posts.length === 2;
+  });
+  assert.equal(onB.posts[1].parent_id, started.body.post_id);
+  assert.equal(onB.posts[1].author.name, `ada@${new URL(a.base).host}`);
+  const like = await b.api("POST", `/api/v1/posts/${onB.posts[1].id}/like`, {}, bo);
+  assert.equal(like.status, 200);
+  await until("B's like reaches A", async () =>
+    (await a.api("GET", `/api/v1/threads/${threadOnA.id}`)).body.posts[1].like_count === 1,
+  );
+
+  // An edit and a deletion on B show on A.
+  await b.api("PATCH", `/api/v1/posts/${started.body.post_id}`, { body: "Edited on B." }, bo);
+  await until("B's edit reaches A", async () =>
+    (await a.api("GET", `/api/v1/threads/${threadOnA.id}`)).body.posts[0].body_html.includes("Edited on B"),
+  );
+  await b.api("DELETE", `/api/v1/posts/${started.body.post_id}`, undefined, bo);
+  await until("B's deletion reaches A", async () =>
+    (await a.api("GET", `/api/v1/threads/${threadOnA.id}`)).body.posts[0].deleted === true,
+  );
+});
+
+test("deliveries wait for a receiver that is down, and survive the sender's restart", async () => {
+  // Retries every 2, 4, 8 … seconds instead of minutes.
+  const c = await startStoa({ env: { STOA_DELIVERY_RETRY_UNIT_SECS: "1" } });
+  const port = await freePort();
+  let receiver = await startPeer(port);
+  try {
+    const token = await c.member("cato");
+    const forum = `${c.base}/f/books`;
+    await receiver.send({ id: new URL(forum), inboxId: new URL(`${forum}/inbox`) }, receiver.follow(forum));
+    await receiver.waitFor("Accept", (activity) => activity.type === "Accept");
+
+    // The receiver goes down; a thread started meanwhile reaches it once it is back.
+    await receiver.stop();
+    const first = await c.api("POST", "/api/v1/forums/books/threads", { title: "While you were out", body: "One." }, token);
+    assert.equal(first.status, 201);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    receiver = await startPeer(port);
+    await receiver.waitFor("the thread started while it was down", (activity) =>
+      activity.type === "Announce" && JSON.stringify(activity).includes(`${c.base}/t/${first.body.id}`),
+    30000);
+
+    // Down again; this time the sender restarts before the receiver comes back.
+    await receiver.stop();
+    const second = await c.api("POST", "/api/v1/forums/books/threads", { title: "Across a restart", body: "Two." }, token);
+    assert.equal(second.status, 201);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await c.restart();
+    receiver = await startPeer(port);
+    await receiver.waitFor("the thread started before the sender restarted", (activity) =>
+      activity.type === "Announce" && JSON.stringify(activity).includes(`${c.base}/t/${second.body.id}`),
+    30000);
+  } finally {
+    await receiver.stop();
+    await c.stop();
+  }
 });
 
 test("an unsigned activity is refused with 401", async () => {

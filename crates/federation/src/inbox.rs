@@ -82,6 +82,18 @@ pub struct Accept {
     pub to: Vec<Url>,
 }
 
+/// Whether an error is a unique-key violation: something stored concurrently already.
+fn is_duplicate(err: &FedError) -> bool {
+    let db = match err {
+        FedError::Database(e) | FedError::Core(stoa_core::CoreError::Database(e)) => e,
+        _ => return false,
+    };
+    matches!(
+        db.sql_err(),
+        Some(stoa_db::sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 /// The local forum a URL names, if any.
 async fn local_forum(data: &Data<FedData>, url: &Url) -> Result<Option<forum::Model>, FedError> {
     if !data.urls.is_local(url) {
@@ -433,12 +445,28 @@ impl Activity for CreatePost {
 
 impl CreatePost {
     /// Stores the post; `via` is the remote forum whose re-broadcast brought it, where a new
-    /// thread goes.
+    /// thread goes. The same post arriving twice at once (a forum's `Announce{Create}` and its
+    /// plain `Announce` of the same post) is stored once: the second insert finds the first.
     async fn receive_in(
         self,
         data: &Data<FedData>,
         via: Option<&forum::Model>,
     ) -> Result<(), FedError> {
+        let id = self.object.id.clone();
+        match self.store(data, via).await {
+            Err(err)
+                if is_duplicate(&err)
+                    && stoa_db::queries::posts::by_ap_id(&data.db, id.as_str())
+                        .await?
+                        .is_some() =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn store(self, data: &Data<FedData>, via: Option<&forum::Model>) -> Result<(), FedError> {
         if data.urls.is_local(&self.object.id)
             || stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
                 .await?
