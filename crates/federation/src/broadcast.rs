@@ -17,17 +17,52 @@ use crate::delivery::{self, Signer};
 use crate::error::FedError;
 use crate::objects::{self, PUBLIC, PostObject};
 
-/// Processes the oldest pending events; returns how many.
+/// Processes the oldest pending events, up to a batch, in one transaction; returns how many.
 pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
     let pending = outbox::pending(&data.db, 100).await?;
-    let count = pending.len();
-    for event in pending {
-        let txn = stoa_db::begin_write(&data.db).await?;
-        broadcast(data, &txn, &event).await?;
-        outbox::mark_processed(&txn, event.id, Utc::now()).await?;
-        txn.commit().await?;
+    if pending.is_empty() {
+        return Ok(0);
     }
-    Ok(count)
+    let txn = stoa_db::begin_write(&data.db).await?;
+    let mut audiences = Audiences::default();
+    for event in &pending {
+        broadcast(data, &txn, event, &mut audiences).await?;
+    }
+    let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
+    outbox::mark_processed_many(&txn, &ids, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(pending.len())
+}
+
+/// Each forum of a batch and where its followers receive activities, read once per batch: a
+/// busy thread's events mostly name the same forum, often one nobody follows.
+#[derive(Default)]
+struct Audiences(std::collections::HashMap<i64, Option<(stoa_db::forum::Model, Vec<Url>)>>);
+
+impl Audiences {
+    async fn get<C: ConnectionTrait>(
+        &mut self,
+        txn: &C,
+        forum_id: i64,
+    ) -> Result<Option<(stoa_db::forum::Model, Vec<Url>)>, FedError> {
+        if let Some(known) = self.0.get(&forum_id) {
+            return Ok(known.clone());
+        }
+        let found = match forums::by_id(txn, forum_id).await? {
+            Some(forum) if forum.local => {
+                let inboxes = followers::inboxes(txn, forum.id)
+                    .await?
+                    .iter()
+                    .filter_map(|i| Url::parse(i).ok())
+                    .collect();
+                Some((forum, inboxes))
+            }
+            Some(forum) => Some((forum, Vec::new())),
+            None => None,
+        };
+        self.0.insert(forum_id, found.clone());
+        Ok(found)
+    }
 }
 
 fn activity_url(actor: &Url, kind: &str, event_id: i64) -> String {
@@ -38,6 +73,7 @@ async fn broadcast<C: ConnectionTrait>(
     data: &FedData,
     txn: &C,
     event: &outbox_event::Model,
+    audiences: &mut Audiences,
 ) -> Result<(), FedError> {
     let Ok(parsed) = serde_json::from_str::<Event>(&event.payload) else {
         tracing::warn!(id = event.id, kind = %event.kind, "skipping an outbox event it cannot read");
@@ -63,17 +99,12 @@ async fn broadcast<C: ConnectionTrait>(
             forum_id, post_id, ..
         } => (*forum_id, *post_id),
     };
-    let Some(forum) = forums::by_id(txn, forum_id).await? else {
+    let Some((forum, inboxes)) = audiences.get(txn, forum_id).await? else {
         return Ok(());
     };
     if !forum.local {
         return send_to_remote_forum(data, txn, event, &parsed, &forum, post_id).await;
     }
-    let inboxes: Vec<Url> = followers::inboxes(txn, forum.id)
-        .await?
-        .iter()
-        .filter_map(|i| Url::parse(i).ok())
-        .collect();
     if inboxes.is_empty() {
         return Ok(());
     }

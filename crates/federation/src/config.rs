@@ -21,6 +21,8 @@ pub struct FedData {
     pub development: bool,
     /// The unit of the delivery retry schedule (a minute in production).
     pub retry_unit: Duration,
+    /// Remote members read recently.
+    pub actors: std::sync::Arc<crate::remote::ActorCache>,
 }
 
 pub type Config = FederationConfig<FedData>;
@@ -75,6 +77,7 @@ pub async fn build(
             http: client,
             development,
             retry_unit,
+            actors: std::sync::Arc::new(crate::remote::ActorCache::new(10_000)),
         })
         .debug(development)
         .allow_http_urls(development)

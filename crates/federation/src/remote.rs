@@ -15,6 +15,37 @@ use url::Url;
 use crate::config::FedData;
 use crate::error::FedError;
 
+/// Remote members read recently, kept briefly in memory: every activity a member sends names
+/// them, and reading them from the database each time would cost more than the signature check.
+pub struct ActorCache {
+    entries: quick_cache::sync::Cache<String, (user::Model, std::time::Instant)>,
+}
+
+impl ActorCache {
+    /// How long an entry is trusted before the database is read again.
+    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub fn new(capacity: usize) -> Self {
+        ActorCache {
+            entries: quick_cache::sync::Cache::new(capacity),
+        }
+    }
+
+    fn get(&self, ap_id: &str) -> Option<user::Model> {
+        self.entries
+            .get(ap_id)
+            .filter(|(_, at)| at.elapsed() < Self::FRESH_FOR)
+            .map(|(row, _)| row)
+    }
+
+    fn put(&self, row: &user::Model) {
+        if let Some(ap_id) = &row.ap_id {
+            self.entries
+                .insert(ap_id.clone(), (row.clone(), std::time::Instant::now()));
+        }
+    }
+}
+
 /// A cached actor of another server, with its id parsed.
 #[derive(Debug, Clone)]
 pub struct RemoteUser {
@@ -106,9 +137,14 @@ impl Object for RemoteUser {
     }
 
     async fn read_from_id(id: Url, data: &Data<FedData>) -> Result<Option<Self>, FedError> {
-        Ok(users::by_ap_id(&data.db, id.as_str())
-            .await?
-            .map(|row| RemoteUser { row, id }))
+        if let Some(row) = data.actors.get(id.as_str()) {
+            return Ok(Some(RemoteUser { row, id }));
+        }
+        let row = users::by_ap_id(&data.db, id.as_str()).await?;
+        if let Some(row) = &row {
+            data.actors.put(row);
+        }
+        Ok(row.map(|row| RemoteUser { row, id }))
     }
 
     async fn into_json(self, _data: &Data<FedData>) -> Result<ActorDocument, FedError> {
@@ -174,6 +210,7 @@ impl Object for RemoteUser {
             },
         )
         .await?;
+        data.actors.put(&row);
         Ok(RemoteUser { row, id: json.id })
     }
 }

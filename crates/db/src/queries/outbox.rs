@@ -44,14 +44,15 @@ pub async fn pending<C: ConnectionTrait>(
         .await
 }
 
-pub async fn mark_processed<C: ConnectionTrait>(
+/// Marks a batch of events processed in one statement.
+pub async fn mark_processed_many<C: ConnectionTrait>(
     db: &C,
-    id: i64,
+    ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     outbox_event::Entity::update_many()
         .col_expr(outbox_event::Column::ProcessedAt, Expr::value(now))
-        .filter(outbox_event::Column::Id.eq(id))
+        .filter(outbox_event::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())
