@@ -162,7 +162,8 @@ async fn send_one(config: &Config, row: &delivery::Model) -> Result<(), FedError
 pub async fn run_due(config: &Config) -> Result<usize, FedError> {
     let db = config.to_request_data().app_data().db.clone();
     let now = Utc::now();
-    let due = deliveries::due(&db, now, 200).await?;
+    let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let due = deliveries::claim_due(&db, now, lease, 200).await?;
     let mut running = JoinSet::new();
     let mut delivered = 0;
     // Many due rows go to the same few servers: look each server's health up once a round.
@@ -181,13 +182,9 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
         {
             let next_probe = last + chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
             if next_probe > now {
-                deliveries::claim(&db, row.id, row.next_attempt_at, next_probe).await?;
+                deliveries::postpone(&db, row.id, next_probe).await?;
                 continue;
             }
-        }
-        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        if !deliveries::claim(&db, row.id, row.next_attempt_at, lease).await? {
-            continue;
         }
         while running.len() >= PARALLEL_SENDS {
             delivered += usize::from(

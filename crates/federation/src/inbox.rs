@@ -5,8 +5,8 @@ use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, FollowType, UndoType};
 use activitypub_federation::protocol::context::WithContext;
-use activitypub_federation::protocol::verification::verify_urls_match;
-use activitypub_federation::traits::{Activity, Actor};
+use activitypub_federation::protocol::verification::{verify_domains_match, verify_urls_match};
+use activitypub_federation::traits::{Activity, Actor, Object};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stoa_db::forum;
@@ -16,7 +16,7 @@ use url::Url;
 use crate::config::FedData;
 use crate::delivery::{self, Signer};
 use crate::error::FedError;
-use crate::remote::{RemoteForum, RemoteUser};
+use crate::remote::{RemoteActor, RemoteForum, RemoteUser};
 
 /// What every inbound activity's `Activity` impl has in common: its data and error types, and
 /// its `id` and `actor` fields.
@@ -43,6 +43,8 @@ pub enum InboxActivity {
     Follow(Follow),
     UndoFollow(UndoFollow),
     CreatePost(CreatePost),
+    // Before `UpdatePost`, whose loose object would also take an actor document.
+    UpdateActor(UpdateActor),
     UpdatePost(UpdatePost),
     DeletePost(DeletePost),
     Like(LikePost),
@@ -315,6 +317,52 @@ pub struct UpdatePost {
     pub object: PostIn,
 }
 
+/// An actor of another server changed its profile (name, avatar, key, description).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateActor {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::UpdateType,
+    pub actor: ObjectId<RemoteActor>,
+    pub object: crate::remote::ActorDocument,
+}
+
+#[async_trait::async_trait]
+impl Activity for UpdateActor {
+    activity_basics!();
+
+    /// Only an actor changes itself.
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        verify_urls_match(self.actor.inner(), &self.object.id)?;
+        verify_domains_match(&self.object.inbox, self.actor.inner())?;
+        if self.object.public_key.owner != self.object.id {
+            return Err(FedError::Rejected(
+                "the key belongs to another actor".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stored anew if it is someone Stoa knows; strangers are not collected.
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let id = self.object.id.as_str();
+        if stoa_db::queries::users::by_ap_id(&data.db, id)
+            .await?
+            .is_some_and(|u| !u.local)
+        {
+            data.actors.forget(id);
+            RemoteUser::from_json(self.object, data).await?;
+        } else if forums::by_ap_id(&data.db, id)
+            .await?
+            .is_some_and(|f| !f.local)
+        {
+            RemoteForum::from_json(self.object, data).await?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletePost {
@@ -563,19 +611,30 @@ impl Activity for UpdatePost {
 impl Activity for DeletePost {
     activity_basics!();
 
-    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+    /// A post is deleted by its author's server; an actor only by itself.
+    async fn verify(&self, data: &Data<FedData>) -> Result<(), FedError> {
         let id = self.object_id()?;
         activitypub_federation::protocol::verification::verify_domains_match(
             &id,
             self.actor.inner(),
         )?;
+        if &id != self.actor.inner()
+            && stoa_db::queries::users::by_ap_id(&data.db, id.as_str())
+                .await?
+                .is_some()
+        {
+            return Err(FedError::Rejected("only a person deletes itself".into()));
+        }
         Ok(())
     }
 
     async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
         let id = self.object_id()?;
+        if &id == self.actor.inner() {
+            return self.remove_actor(data).await;
+        }
         let Some(post) = stoa_db::queries::posts::by_ap_id(&data.db, id.as_str()).await? else {
-            // Unknown here (or an actor deleting itself, not handled yet): nothing to do.
+            // Not here: nothing to do.
             return Ok(());
         };
         let author = self.actor.dereference(data).await?;
@@ -588,6 +647,24 @@ impl Activity for DeletePost {
 }
 
 impl DeletePost {
+    /// A member of another server deleted their account.
+    async fn remove_actor(&self, data: &Data<FedData>) -> Result<(), FedError> {
+        let actor = self.actor.inner().as_str();
+        data.actors.forget(actor);
+        if let Some(member) = stoa_db::queries::users::by_ap_id(&data.db, actor)
+            .await?
+            .filter(|u| !u.local)
+        {
+            let removed = stoa_core::accounts::remove_remote_member(&data.db, &member).await?;
+            tracing::info!(
+                actor,
+                posts = removed,
+                "a remote member deleted their account"
+            );
+        }
+        Ok(())
+    }
+
     fn object_id(&self) -> Result<Url, FedError> {
         let text = match &self.object {
             serde_json::Value::String(s) => Some(s.as_str()),

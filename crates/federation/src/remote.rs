@@ -38,6 +38,11 @@ impl ActorCache {
             .map(|(row, _)| row)
     }
 
+    /// Drops a member who changed or went away.
+    pub fn forget(&self, ap_id: &str) {
+        self.entries.remove(ap_id);
+    }
+
     fn put(&self, row: &user::Model) {
         if let Some(ap_id) = &row.ap_id {
             self.entries

@@ -125,6 +125,7 @@ fn variant(activity: &InboxActivity) -> &'static str {
         InboxActivity::UndoFollow(_) => "Undo{Follow}",
         InboxActivity::CreatePost(_) => "Create{post}",
         InboxActivity::UpdatePost(_) => "Update{post}",
+        InboxActivity::UpdateActor(_) => "Update{actor}",
         InboxActivity::DeletePost(_) => "Delete",
         InboxActivity::Like(_) => "Like",
         InboxActivity::UndoLike(_) => "Undo{Like}",

@@ -38,39 +38,51 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, new: NewDelivery<'_>) -> Result
     Ok(())
 }
 
-/// Deliveries whose next attempt is due, oldest first.
-pub async fn due<C: ConnectionTrait>(
+/// Takes up to `limit` due deliveries for this worker in one statement, moving their next
+/// attempt to `lease_until` so no other worker takes them meanwhile, and returns them. On
+/// PostgreSQL rows another worker is claiming at the same moment are skipped (`FOR UPDATE SKIP
+/// LOCKED`), so several processes share the queue without waiting on each other; SQLite runs one
+/// writer at a time, which gives the same guarantee.
+pub async fn claim_due<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<delivery::Model>, DbErr> {
-    delivery::Entity::find()
-        .filter(delivery::Column::DeliveredAt.is_null())
-        .filter(delivery::Column::GaveUpAt.is_null())
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .order_by_asc(delivery::Column::NextAttemptAt)
-        .order_by_asc(delivery::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+    use sea_orm::sea_query::{LockBehavior, LockType, Query};
+    let mut due = Query::select();
+    due.column(delivery::Column::Id)
+        .from(delivery::Entity)
+        .and_where(delivery::Column::DeliveredAt.is_null())
+        .and_where(delivery::Column::GaveUpAt.is_null())
+        .and_where(delivery::Column::NextAttemptAt.lte(now))
+        .order_by(delivery::Column::NextAttemptAt, sea_orm::Order::Asc)
+        .order_by(delivery::Column::Id, sea_orm::Order::Asc)
+        .limit(limit);
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let mut claimed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease_until))
+        .filter(delivery::Column::Id.in_subquery(due))
+        .exec_with_returning(db)
+        .await?;
+    claimed.sort_by_key(|d| d.id);
+    Ok(claimed)
 }
 
-/// Takes a due delivery for this worker by moving its next attempt out of reach for a while;
-/// returns false when another worker got it first.
-pub async fn claim<C: ConnectionTrait>(
+/// Moves a claimed delivery's next attempt (a failing server's next probe).
+pub async fn postpone<C: ConnectionTrait>(
     db: &C,
     id: i64,
-    seen_next_attempt: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let result = delivery::Entity::update_many()
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease_until))
+    until: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(until))
         .filter(delivery::Column::Id.eq(id))
-        .filter(delivery::Column::NextAttemptAt.eq(seen_next_attempt))
-        .filter(delivery::Column::DeliveredAt.is_null())
         .exec(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(())
 }
 
 pub async fn mark_delivered<C: ConnectionTrait>(

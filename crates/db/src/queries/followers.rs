@@ -42,6 +42,15 @@ pub async fn remove<C: ConnectionTrait>(
     Ok(result.rows_affected > 0)
 }
 
+/// Removes an actor from every forum's followers (the actor was deleted).
+pub async fn remove_everywhere<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64, DbErr> {
+    let result = forum_follower::Entity::delete_many()
+        .filter(forum_follower::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 pub async fn count<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<u64, DbErr> {
     forum_follower::Entity::find()
         .filter(forum_follower::Column::ForumId.eq(forum_id))

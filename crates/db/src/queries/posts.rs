@@ -183,6 +183,23 @@ pub async fn replace_body<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Ids of a member's posts that are not deleted, oldest first.
+pub async fn live_ids_by_author<C: ConnectionTrait>(
+    db: &C,
+    author_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::AuthorId.eq(author_id))
+        .filter(post::Column::DeletedAt.is_null())
+        .order_by_asc(post::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Marks a post deleted and empties its body; the row stays so replies keep their place.
 /// Revisions go with the content: a deleted post's words are not kept anywhere.
 pub async fn mark_deleted<C: ConnectionTrait>(

@@ -55,6 +55,9 @@ pub struct Options {
     pub host: Option<&'static str>,
     /// Federate as in production: https only, no loopback or private peers.
     pub production_federation: bool,
+    /// Run the delivery worker (off where a test counts the SQL statements of a page, which
+    /// the worker's polling would add to).
+    pub delivery_worker: bool,
 }
 
 impl TestApp {
@@ -63,6 +66,7 @@ impl TestApp {
             base_url: None,
             host: None,
             production_federation: false,
+            delivery_worker: true,
         })
         .await
     }
@@ -101,7 +105,9 @@ impl TestApp {
         let state = AppState::new(db.clone(), config, !options.production_federation)
             .await
             .unwrap();
-        state.spawn_delivery_worker();
+        if options.delivery_worker {
+            state.spawn_delivery_worker();
+        }
         let app = stoa_web::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

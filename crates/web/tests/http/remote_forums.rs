@@ -14,6 +14,7 @@ fn loopback() -> Options {
         base_url: None,
         host: Some("localhost"),
         production_federation: false,
+        delivery_worker: true,
     }
 }
 

@@ -87,3 +87,58 @@ async fn migrations_go_up_down_and_up_again() {
             >= 8
     );
 }
+
+#[tokio::test]
+async fn concurrent_workers_never_claim_the_same_delivery() {
+    use stoa_db::queries::deliveries;
+    let (url, _dir) = fresh_database().await;
+    let db = stoa_db::connect(&url).await.unwrap();
+    stoa_db::migrate(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    for n in 0..60 {
+        deliveries::enqueue(
+            &db,
+            deliveries::NewDelivery {
+                activity_id: &format!("https://a.example/activities/{n}"),
+                activity: "{}",
+                signer_kind: "forum",
+                signer_id: 1,
+                inbox: &format!("https://b{}.example/inbox", n % 7),
+                now,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let lease = now + chrono::Duration::minutes(2);
+    // Three workers claim at once, each up to 25 rows: 60 rows are shared out, none twice.
+    let (a, b, c) = tokio::join!(
+        deliveries::claim_due(&db, now, lease, 25),
+        deliveries::claim_due(&db, now, lease, 25),
+        deliveries::claim_due(&db, now, lease, 25),
+    );
+    let mut ids: Vec<i64> = [a.unwrap(), b.unwrap(), c.unwrap()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.id)
+        .collect();
+    ids.sort_unstable();
+    let claimed = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), claimed, "a delivery was claimed twice");
+    assert_eq!(claimed, 60, "every due delivery was claimed");
+    // Claimed rows are leased: nothing is due until the lease ends.
+    assert!(
+        deliveries::claim_due(&db, now, lease, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        deliveries::claim_due(&db, lease, lease, 100)
+            .await
+            .unwrap()
+            .len(),
+        60
+    );
+}
