@@ -189,6 +189,27 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A member of another server deleted their account: each of their posts here becomes a
+/// placeholder (announced like any deletion) and they stop following our forums. The member's
+/// row stays, so the placeholders keep an author. Returns how many posts were deleted.
+pub async fn remove_remote_member<C: ConnectionTrait + stoa_db::TransactionTrait>(
+    db: &C,
+    member: &user::Model,
+) -> CoreResult<usize> {
+    if member.local {
+        return Err(CoreError::Forbidden(
+            "a member of this server is not removed this way",
+        ));
+    }
+    let actor = crate::Actor::from(member);
+    let ids = stoa_db::queries::posts::live_ids_by_author(db, member.id).await?;
+    for id in &ids {
+        crate::posts::delete_post(db, &actor, *id).await?;
+    }
+    stoa_db::queries::followers::remove_everywhere(db, member.id).await?;
+    Ok(ids.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,25 +234,4 @@ mod tests {
                 .unwrap_or(true)
         );
     }
-}
-
-/// A member of another server deleted their account: each of their posts here becomes a
-/// placeholder (announced like any deletion) and they stop following our forums. The member's
-/// row stays, so the placeholders keep an author. Returns how many posts were deleted.
-pub async fn remove_remote_member<C: ConnectionTrait + stoa_db::TransactionTrait>(
-    db: &C,
-    member: &user::Model,
-) -> CoreResult<usize> {
-    if member.local {
-        return Err(CoreError::Forbidden(
-            "a member of this server is not removed this way",
-        ));
-    }
-    let actor = crate::Actor::from(member);
-    let ids = stoa_db::queries::posts::live_ids_by_author(db, member.id).await?;
-    for id in &ids {
-        crate::posts::delete_post(db, &actor, *id).await?;
-    }
-    stoa_db::queries::followers::remove_everywhere(db, member.id).await?;
-    Ok(ids.len())
 }
