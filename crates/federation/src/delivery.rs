@@ -63,6 +63,9 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(())
 }
 
+/// How long a woken worker waits for more work to arrive before its round.
+const COALESCE: Duration = Duration::from_millis(20);
+
 /// Sends at most this many deliveries at once.
 pub const PARALLEL_SENDS: usize = 16;
 /// A sending worker holds a row this long; if it dies, another takes the row after that.
@@ -245,7 +248,11 @@ pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
             tracing::warn!(error = %e, "delivery round failed");
         }
         tokio::select! {
-            () = wake.notified() => {}
+            () = wake.notified() => {
+                // Let what else is arriving join this round: under load, one round handles
+                // many events instead of one each.
+                tokio::time::sleep(COALESCE).await;
+            }
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }

@@ -59,6 +59,17 @@ pub async fn claim_due<C: ConnectionTrait>(
         .order_by(delivery::Column::NextAttemptAt, sea_orm::Order::Asc)
         .order_by(delivery::Column::Id, sea_orm::Order::Asc)
         .limit(limit);
+    // Most rounds find nothing due: a read answers that without taking SQLite's write lock.
+    let any_due = delivery::Entity::find()
+        .filter(delivery::Column::DeliveredAt.is_null())
+        .filter(delivery::Column::GaveUpAt.is_null())
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .one(db)
+        .await?
+        .is_some();
+    if !any_due {
+        return Ok(Vec::new());
+    }
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
