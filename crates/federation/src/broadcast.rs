@@ -228,12 +228,7 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
     let Some(post) = posts::by_id(txn, post_id).await? else {
         return Ok(());
     };
-    let Some(inbox) = forum
-        .shared_inbox_url
-        .as_deref()
-        .or(forum.inbox_url.as_deref())
-        .and_then(|u| Url::parse(u).ok())
-    else {
+    let Some(inbox) = crate::remote::forum_inbox(forum) else {
         return Ok(());
     };
     let urls = &data.urls;

@@ -114,11 +114,7 @@ fn follow_activity(id: &str, actor: &Url, forum: &str) -> serde_json::Value {
 }
 
 fn delivery_inbox(forum: &forum::Model) -> Result<Url, FedError> {
-    forum
-        .shared_inbox_url
-        .as_deref()
-        .or(forum.inbox_url.as_deref())
-        .and_then(|u| Url::parse(u).ok())
+    crate::remote::forum_inbox(forum)
         .ok_or_else(|| FedError::Rejected(format!("forum {} has no inbox", forum.slug)))
 }
 
@@ -158,7 +154,7 @@ pub async fn follow(
 /// Stops following the remote forum shown here as `slug`: the subscription goes and an
 /// Undo{Follow} is queued. Returns whether the member was following it.
 pub async fn unfollow(data: &FedData, member: &user::Model, slug: &str) -> Result<bool, FedError> {
-    let Some(forum) = forums::by_slug(&data.db, slug).await?.filter(|f| !f.local) else {
+    let Some(forum) = remote_forum(data, slug).await? else {
         return Ok(false);
     };
     let forum = &forum;
@@ -168,19 +164,17 @@ pub async fn unfollow(data: &FedData, member: &user::Model, slug: &str) -> Resul
         return Ok(false);
     };
     let forum_id = forum.ap_id.clone().unwrap_or_default();
+    let mut follow = follow_activity(&removed.follow_id, &actor, &forum_id);
+    if let Some(map) = follow.as_object_mut() {
+        // Embedded in the Undo, the Follow carries no context of its own.
+        map.remove("@context");
+    }
     let undo = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}/undo", removed.follow_id),
         "type": "Undo",
         "actor": actor,
-        "object": follow_activity(&removed.follow_id, &actor, &forum_id)
-            .as_object()
-            .map(|o| {
-                let mut o = o.clone();
-                o.remove("@context");
-                serde_json::Value::Object(o)
-            })
-            .unwrap_or_default(),
+        "object": follow,
         "to": [forum_id],
     });
     delivery::enqueue(
@@ -192,6 +186,11 @@ pub async fn unfollow(data: &FedData, member: &user::Model, slug: &str) -> Resul
     .await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// The remote forum shown here as `slug`, if there is one.
+pub async fn remote_forum(data: &FedData, slug: &str) -> Result<Option<forum::Model>, FedError> {
+    Ok(forums::by_slug(&data.db, slug).await?.filter(|f| !f.local))
 }
 
 /// Whether a member follows a remote forum: `None` when not, else whether it was accepted.

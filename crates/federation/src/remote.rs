@@ -268,11 +268,13 @@ pub struct RemoteForum {
     pub id: Url,
 }
 
-impl RemoteForum {
-    /// Where to deliver to the forum: its server's shared inbox when it has one.
-    pub fn delivery_inbox(&self) -> Url {
-        self.shared_inbox().unwrap_or_else(|| self.inbox())
-    }
+/// Where to deliver to a remote forum: its server's shared inbox when it has one.
+pub fn forum_inbox(forum: &forum::Model) -> Option<Url> {
+    forum
+        .shared_inbox_url
+        .as_deref()
+        .or(forum.inbox_url.as_deref())
+        .and_then(|u| Url::parse(u).ok())
 }
 
 #[async_trait::async_trait]

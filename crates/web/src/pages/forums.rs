@@ -284,7 +284,10 @@ pub async fn subscription(
     let data = ctx.state.federation.to_request_data();
     match form.action.as_str() {
         "follow" => {
-            let forum = forums::forum_page(&ctx.state.db, &slug, 1).await?.forum;
+            let forum = following::remote_forum(&data, &slug)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?
+                .ok_or(PageError::NotFound)?;
             let target = forum.ap_id.unwrap_or_default();
             following::follow(&data, &member.user, &target)
                 .await
