@@ -121,7 +121,7 @@ pub async fn register<C: ConnectionTrait>(
     match created {
         Ok(user) => Ok(user),
         // Two registrations raced for the same name: the unique index decided.
-        Err(e) if is_unique_violation(&e) => Err(name_taken()),
+        Err(e) if stoa_db::is_unique_violation(&e) => Err(name_taken()),
         Err(e) => Err(e.into()),
     }
 }
@@ -141,13 +141,6 @@ async fn ensure_name_free<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<
         return Err(CoreError::Conflict("that name belongs to a forum".into()));
     }
     Ok(())
-}
-
-pub(crate) fn is_unique_violation(err: &stoa_db::DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(stoa_db::sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 /// A precomputed hash checked when the name is unknown, so that a wrong name and a wrong

@@ -76,18 +76,23 @@ pub async fn record<C: ConnectionTrait>(
     event: &Event,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
+    outbox::append(txn, new_event(actor_id, event, now)?).await?;
+    Ok(())
+}
+
+/// The outbox row of an event, for [`outbox::append_many`].
+pub fn new_event(
+    actor_id: i64,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> CoreResult<outbox::NewEvent<'static>> {
     let payload = serde_json::to_string(event)
         .map_err(|e| crate::CoreError::Internal(format!("event payload: {e}")))?;
-    outbox::append(
-        txn,
-        outbox::NewEvent {
-            kind: event.kind(),
-            actor_id: Some(actor_id),
-            subject_id: event.subject_id(),
-            payload,
-            now,
-        },
-    )
-    .await?;
-    Ok(())
+    Ok(outbox::NewEvent {
+        kind: event.kind(),
+        actor_id: Some(actor_id),
+        subject_id: event.subject_id(),
+        payload,
+        now,
+    })
 }

@@ -5,6 +5,7 @@
 //! or ActivityPub.
 
 pub mod accounts;
+pub mod batch;
 pub mod error;
 pub mod events;
 pub mod forums;

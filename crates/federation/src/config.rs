@@ -23,6 +23,8 @@ pub struct FedData {
     pub retry_unit: Duration,
     /// Remote members read recently.
     pub actors: std::sync::Arc<crate::remote::ActorCache>,
+    /// Where replies from other servers are stored, several per transaction.
+    pub replies: stoa_core::batch::ReplyQueue,
 }
 
 pub type Config = FederationConfig<FedData>;
@@ -72,6 +74,7 @@ pub async fn build(
         ))
         .domain(urls.authority())
         .app_data(FedData {
+            replies: stoa_core::batch::ReplyQueue::start(db.clone()),
             db,
             urls,
             http: client,

@@ -9,6 +9,7 @@ use activitypub_federation::protocol::verification::{verify_domains_match, verif
 use activitypub_federation::traits::{Activity, Actor, Object};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use stoa_core::batch::{IncomingReply, ReplyTarget};
 use stoa_db::forum;
 use stoa_db::queries::{followers, forums, subscriptions};
 use url::Url;
@@ -90,10 +91,7 @@ fn is_duplicate(err: &FedError) -> bool {
         FedError::Database(e) | FedError::Core(stoa_core::CoreError::Database(e)) => e,
         _ => return false,
     };
-    matches!(
-        db.sql_err(),
-        Some(stoa_db::sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+    stoa_db::is_unique_violation(db)
 }
 
 /// The local forum a URL names, if any.
@@ -381,26 +379,19 @@ async fn find_post(
 ) -> Result<Option<stoa_db::post::Model>, FedError> {
     use stoa_db::queries::{posts, threads};
     if data.urls.is_local(url) {
-        let path = url.path();
-        if let Some(id) = path
-            .strip_prefix("/t/")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            let starter = threads::by_id(&data.db, id)
-                .await?
-                .and_then(|t| t.starter_post_id);
-            return match starter {
-                Some(starter) => Ok(posts::by_id(&data.db, starter).await?),
-                None => Ok(None),
-            };
-        }
-        if let Some(id) = path
-            .strip_prefix("/p/")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            return Ok(posts::by_id(&data.db, id).await?);
-        }
-        return Ok(None);
+        return match reply_target(&data.urls, url) {
+            Some(ReplyTarget::Thread(id)) => {
+                match threads::by_id(&data.db, id)
+                    .await?
+                    .and_then(|t| t.starter_post_id)
+                {
+                    Some(starter) => Ok(posts::by_id(&data.db, starter).await?),
+                    None => Ok(None),
+                }
+            }
+            Some(ReplyTarget::Post(id)) => Ok(posts::by_id(&data.db, id).await?),
+            None => Ok(None),
+        };
     }
     Ok(stoa_db::queries::posts::by_ap_id(&data.db, url.as_str()).await?)
 }
@@ -515,31 +506,56 @@ impl CreatePost {
     }
 
     async fn store(self, data: &Data<FedData>, via: Option<&forum::Model>) -> Result<(), FedError> {
-        if data.urls.is_local(&self.object.id)
-            || stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
-                .await?
-                .is_some()
-        {
+        if data.urls.is_local(&self.object.id) {
             return Ok(());
         }
         let Some(parent_url) = &self.object.in_reply_to else {
+            if stoa_db::queries::posts::by_ap_id(&data.db, self.object.id.as_str())
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
             return self.start_thread(data, via).await;
         };
-        let parent = resolve_parent(data, parent_url, 0, via)
-            .await?
-            .ok_or_else(|| FedError::NotFound(format!("no post {parent_url} here")))?;
+        let target = match reply_target(&data.urls, parent_url) {
+            Some(target) => target,
+            None => {
+                let parent = resolve_parent(data, parent_url, 0, via)
+                    .await?
+                    .ok_or_else(|| FedError::NotFound(format!("no post {parent_url} here")))?;
+                ReplyTarget::Post(parent.id)
+            }
+        };
         let author = self.actor.dereference(data).await?;
-        let content = self.object.content()?;
-        stoa_core::posts::reply_with(
-            &data.db,
-            &core_actor(&author),
-            parent.thread_id,
-            parent.id,
-            content,
-        )
-        .await?;
+        // Stored with the other replies arriving now; a post already stored is not stored twice.
+        data.replies
+            .reply(IncomingReply {
+                actor: core_actor(&author),
+                target,
+                content: self.object.content()?,
+            })
+            .await
+            .map_err(|err| match err {
+                stoa_core::CoreError::NotFound(_) => {
+                    FedError::NotFound(format!("no post {parent_url} here"))
+                }
+                other => other.into(),
+            })?;
         Ok(())
     }
+}
+
+/// Where a reply to one of our own thread or post URLs goes, known without reading anything.
+fn reply_target(urls: &crate::urls::Urls, url: &Url) -> Option<ReplyTarget> {
+    if !urls.is_local(url) {
+        return None;
+    }
+    let path = url.path();
+    let id = |prefix: &str| path.strip_prefix(prefix)?.parse::<i64>().ok();
+    id("/t/")
+        .map(ReplyTarget::Thread)
+        .or_else(|| id("/p/").map(ReplyTarget::Post))
 }
 
 impl CreatePost {

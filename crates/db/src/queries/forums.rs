@@ -181,6 +181,17 @@ pub async fn upsert_remote<C: ConnectionTrait>(
     db: &C,
     remote: RemoteForum<'_>,
 ) -> Result<forum::Model, DbErr> {
+    match save_remote(db, &remote).await {
+        // Several activities of a newcomer arrived at once and another stored it first.
+        Err(err) if crate::is_unique_violation(&err) => save_remote(db, &remote).await,
+        other => other,
+    }
+}
+
+async fn save_remote<C: ConnectionTrait>(
+    db: &C,
+    remote: &RemoteForum<'_>,
+) -> Result<forum::Model, DbErr> {
     let mut model = match by_ap_id(db, remote.ap_id).await? {
         Some(found) => sea_orm::IntoActiveModel::into_active_model(found),
         None => forum::ActiveModel {
@@ -292,23 +303,52 @@ pub async fn record_new_post<C: ConnectionTrait>(
     new_thread: bool,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let posts = NewPosts {
+        forum_id,
+        posts: 1,
+        threads: i64::from(new_thread),
+        last_thread_id: thread_id,
+        last_post_id: post_id,
+        last_author_id: author_id,
+        at,
+    };
+    record_new_posts(db, &posts).await
+}
+
+/// New posts of one forum written together; the `last_` columns name the latest of them.
+pub struct NewPosts {
+    pub forum_id: i64,
+    pub posts: i64,
+    /// How many of them started a thread.
+    pub threads: i64,
+    pub last_thread_id: i64,
+    pub last_post_id: i64,
+    pub last_author_id: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Counts several new posts of a forum with one statement.
+pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Result<(), DbErr> {
     let mut update = forum::Entity::update_many()
         .col_expr(
             forum::Column::PostCount,
-            Expr::col(forum::Column::PostCount).add(1),
+            Expr::col(forum::Column::PostCount).add(new.posts),
         )
-        .col_expr(forum::Column::LastPostAt, Expr::value(at))
-        .col_expr(forum::Column::LastPostId, Expr::value(post_id))
-        .col_expr(forum::Column::LastThreadId, Expr::value(thread_id))
-        .col_expr(forum::Column::LastPostAuthorId, Expr::value(author_id));
-    if new_thread {
+        .col_expr(forum::Column::LastPostAt, Expr::value(new.at))
+        .col_expr(forum::Column::LastPostId, Expr::value(new.last_post_id))
+        .col_expr(forum::Column::LastThreadId, Expr::value(new.last_thread_id))
+        .col_expr(
+            forum::Column::LastPostAuthorId,
+            Expr::value(new.last_author_id),
+        );
+    if new.threads > 0 {
         update = update.col_expr(
             forum::Column::ThreadCount,
-            Expr::col(forum::Column::ThreadCount).add(1),
+            Expr::col(forum::Column::ThreadCount).add(new.threads),
         );
     }
     update
-        .filter(forum::Column::Id.eq(forum_id))
+        .filter(forum::Column::Id.eq(new.forum_id))
         .exec(db)
         .await?;
     Ok(())

@@ -17,6 +17,25 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn append<C: ConnectionTrait>(db: &C, event: NewEvent<'_>) -> Result<(), DbErr> {
+    new_row(event).insert(db).await?;
+    Ok(())
+}
+
+/// Appends several events with one statement, in the given order.
+pub async fn append_many<C: ConnectionTrait>(
+    db: &C,
+    events: Vec<NewEvent<'_>>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    outbox_event::Entity::insert_many(events.into_iter().map(new_row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn new_row(event: NewEvent<'_>) -> outbox_event::ActiveModel {
     outbox_event::ActiveModel {
         kind: Set(event.kind.to_owned()),
         actor_id: Set(event.actor_id),
@@ -26,9 +45,6 @@ pub async fn append<C: ConnectionTrait>(db: &C, event: NewEvent<'_>) -> Result<(
         processed_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// The oldest events not yet processed, in the order they were written.

@@ -127,6 +127,30 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<post::M
     post::Entity::find_by_id(id).one(db).await
 }
 
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<post::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// The posts among `ap_ids` that are already stored.
+pub async fn by_ap_ids<C: ConnectionTrait>(
+    db: &C,
+    ap_ids: &[&str],
+) -> Result<Vec<post::Model>, DbErr> {
+    if ap_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    post::Entity::find()
+        .filter(post::Column::ApId.is_in(ap_ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub struct NewPost<'a> {
     pub thread_id: i64,
     pub parent_id: Option<i64>,
@@ -139,6 +163,24 @@ pub struct NewPost<'a> {
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, new: NewPost<'_>) -> Result<post::Model, DbErr> {
+    new_row(new).insert(db).await
+}
+
+/// Inserts several posts with one statement and returns the stored rows, in no set order
+/// (callers match them by `ap_id`).
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    new: Vec<NewPost<'_>>,
+) -> Result<Vec<post::Model>, DbErr> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    post::Entity::insert_many(new.into_iter().map(new_row))
+        .exec_with_returning(db)
+        .await
+}
+
+fn new_row(new: NewPost<'_>) -> post::ActiveModel {
     post::ActiveModel {
         thread_id: Set(new.thread_id),
         parent_id: Set(new.parent_id),
@@ -150,8 +192,6 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewPost<'_>) -> Result<post
         created_at: Set(new.now),
         ..Default::default()
     }
-    .insert(db)
-    .await
 }
 
 /// Replaces a post's body, keeping the previous body as a revision.

@@ -159,6 +159,16 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<thread:
     thread::Entity::find_by_id(id).one(db).await
 }
 
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<thread::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    thread::Entity::find()
+        .filter(thread::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub struct NewThread<'a> {
     pub forum_id: i64,
     pub author_id: i64,
@@ -207,17 +217,31 @@ pub async fn record_reply<C: ConnectionTrait>(
     author_id: i64,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    record_replies(db, thread_id, 1, author_id, at).await
+}
+
+/// Counts `count` new replies at once; `last_author_id` wrote the latest of them.
+pub async fn record_replies<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+    count: i64,
+    last_author_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     thread::Entity::update_many()
         .col_expr(
             thread::Column::ReplyCount,
-            Expr::col(thread::Column::ReplyCount).add(1),
+            Expr::col(thread::Column::ReplyCount).add(count),
         )
         .col_expr(
             thread::Column::Revision,
-            Expr::col(thread::Column::Revision).add(1),
+            Expr::col(thread::Column::Revision).add(count),
         )
         .col_expr(thread::Column::LastPostAt, Expr::value(at))
-        .col_expr(thread::Column::LastPostAuthorId, Expr::value(author_id))
+        .col_expr(
+            thread::Column::LastPostAuthorId,
+            Expr::value(last_author_id),
+        )
         .filter(thread::Column::Id.eq(thread_id))
         .exec(db)
         .await?;

@@ -73,12 +73,29 @@ pub async fn set_password_hash<C: ConnectionTrait>(
 
 /// Adds `delta` to a member's post count atomically (no read-modify-write race).
 pub async fn add_post_count<C: ConnectionTrait>(db: &C, id: i64, delta: i64) -> Result<(), DbErr> {
+    add_post_counts(db, &[(id, delta)]).await
+}
+
+/// Adds to several members' post counts with one statement: `(member id, delta)` pairs, each
+/// member at most once.
+pub async fn add_post_counts<C: ConnectionTrait>(
+    db: &C,
+    deltas: &[(i64, i64)],
+) -> Result<(), DbErr> {
+    let Some(((first_id, first_delta), rest)) = deltas.split_first() else {
+        return Ok(());
+    };
+    let delta = rest.iter().fold(
+        Expr::case(user::Column::Id.eq(*first_id), *first_delta),
+        |case, (id, delta)| case.case(user::Column::Id.eq(*id), *delta),
+    );
+    let delta: Expr = delta.finally(0).into();
     user::Entity::update_many()
         .col_expr(
             user::Column::PostCount,
             Expr::col(user::Column::PostCount).add(delta),
         )
-        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Id.is_in(deltas.iter().map(|(id, _)| *id)))
         .exec(db)
         .await?;
     Ok(())
@@ -137,6 +154,17 @@ pub struct RemoteActor<'a> {
 pub async fn upsert_remote<C: ConnectionTrait>(
     db: &C,
     actor: RemoteActor<'_>,
+) -> Result<user::Model, DbErr> {
+    match save_remote(db, &actor).await {
+        // Several activities of a newcomer arrived at once and another stored it first.
+        Err(err) if crate::is_unique_violation(&err) => save_remote(db, &actor).await,
+        other => other,
+    }
+}
+
+async fn save_remote<C: ConnectionTrait>(
+    db: &C,
+    actor: &RemoteActor<'_>,
 ) -> Result<user::Model, DbErr> {
     let existing = by_ap_id(db, actor.ap_id).await?;
     let mut model = match existing {

@@ -757,6 +757,81 @@ async fn remote_replies_land_in_the_tree_and_can_be_edited_and_deleted_by_their_
     assert!(!view.to_string().contains("Edited from afar."));
 }
 
+/// Replies arriving together are written in batches: each is stored once, under its own
+/// parent, and the thread's and author's counts match what was stored.
+#[tokio::test]
+async fn replies_arriving_at_once_are_each_stored_once_in_their_place() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = Arc::new(start_peer().await);
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("foreign-affairs", "Busy", "Talk to me.").await;
+    let bob = app.member("bob").await;
+    let local_reply = bob.reply(thread, starter, "Hello.").await;
+    let replies = 24;
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..replies {
+        let parent = if n % 2 == 0 {
+            app.url(&format!("/t/{thread}"))
+        } else {
+            app.url(&format!("/p/{local_reply}"))
+        };
+        let create = json!({
+            "id": format!("{}/creates/{n}", peer.base),
+            "type": "Create",
+            "actor": peer.actor.id,
+            "object": {
+                "id": format!("{}/notes/{n}", peer.base),
+                "type": "Note",
+                "attributedTo": peer.actor.id,
+                "inReplyTo": parent,
+                "content": format!("<p>Reply {n}.</p>"),
+            },
+        });
+        // Each activity twice at once, as two inboxes of ours might receive it.
+        for _ in 0..2 {
+            let (peer, create, inbox) = (peer.clone(), create.clone(), app.url("/inbox"));
+            sends.spawn(async move { peer.send(create, &inbox).await });
+        }
+    }
+    // One to a post that does not exist, in the same burst: refused, the others unharmed.
+    let orphan = json!({
+        "id": format!("{}/creates/orphan", peer.base),
+        "type": "Create",
+        "actor": peer.actor.id,
+        "object": {
+            "id": format!("{}/notes/orphan", peer.base),
+            "type": "Note",
+            "attributedTo": peer.actor.id,
+            "inReplyTo": app.url("/p/999999"),
+            "content": "<p>Orphan.</p>",
+        },
+    });
+    let (orphan_peer, inbox) = (peer.clone(), app.url("/inbox"));
+    sends.spawn(async move { orphan_peer.send(orphan, &inbox).await });
+    while let Some(sent) = sends.join_next().await {
+        sent.unwrap().unwrap();
+    }
+
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    let posts = view["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 2 + replies, "{view:#}");
+    assert_eq!(view["reply_count"], 1 + replies as i64, "{view:#}");
+    for n in 0..replies {
+        let text = format!("Reply {n}.");
+        let found: Vec<&Value> = posts
+            .iter()
+            .filter(|p| p["body_html"].as_str().unwrap().contains(&text))
+            .collect();
+        assert_eq!(found.len(), 1, "{text} is stored once");
+        let parent = if n % 2 == 0 { starter } else { local_reply };
+        assert_eq!(found[0]["parent_id"], parent, "{text}");
+    }
+    assert!(!view.to_string().contains("Orphan."));
+    let host = peer.base.trim_start_matches("http://");
+    let (_, member) = app.api().get(&format!("/api/v1/users/remote@{host}")).await;
+    assert_eq!(member["post_count"], replies as i64, "{member:#}");
+}
+
 #[tokio::test]
 async fn in_production_loopback_peers_are_never_fetched() {
     let app = TestApp::spawn_with(Options {
