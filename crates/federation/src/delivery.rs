@@ -241,7 +241,7 @@ pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
         if let Err(e) = crate::broadcast::process_pending(&data).await {
             tracing::warn!(error = %e, "turning outbox events into deliveries failed");
         }
-        if let Err(e) = crate::following::resend_pending(&data).await {
+        if let Err(e) = crate::following::resend_pending(&data, Utc::now()).await {
             tracing::warn!(error = %e, "sending unanswered Follows again failed");
         }
         if let Err(e) = run_due(&config).await {

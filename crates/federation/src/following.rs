@@ -5,7 +5,7 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use stoa_db::queries::{forums, subscriptions, users};
 use stoa_db::{forum, user};
@@ -217,9 +217,8 @@ pub async fn of_member(data: &FedData, member_id: i64) -> Result<Vec<Subscriptio
 }
 
 /// Sends again every Follow that has waited `RESEND_AFTER` without an answer (at most
-/// `MAX_SENDS` times each). Returns how many were sent.
-pub async fn resend_pending(data: &FedData) -> Result<usize, FedError> {
-    let now = Utc::now();
+/// `MAX_SENDS` times each), as of `now`. Returns how many were sent.
+pub async fn resend_pending(data: &FedData, now: DateTime<Utc>) -> Result<usize, FedError> {
     let due = subscriptions::pending_resend(&data.db, now - RESEND_AFTER, MAX_SENDS, 50).await?;
     let mut sent = 0;
     for subscription in due {

@@ -138,6 +138,8 @@ struct Peer {
     objects: Arc<Mutex<std::collections::HashMap<String, Value>>>,
     base: String,
     actor: SomeActor,
+    /// A forum of the peer's (`/groups/club`), with the same keys as its person.
+    group: SomeActor,
     config: FederationConfig<PeerData>,
     received: Arc<Mutex<Vec<Value>>>,
 }
@@ -178,6 +180,20 @@ async fn start_peer_on(port: u16) -> Peer {
         .build()
         .await
         .unwrap();
+    let group_id = Url::parse(&format!("{base}/groups/club")).unwrap();
+    let group_document = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "type": "Group",
+        "id": group_id,
+        "preferredUsername": "club",
+        "name": "The Club",
+        "inbox": format!("{group_id}/inbox"),
+        "publicKey": {
+            "id": format!("{group_id}#main-key"),
+            "owner": group_id,
+            "publicKeyPem": keys.public_key,
+        }
+    });
     let inbox_config = config.clone();
     let finger = json!({
         "subject": format!("acct:remote@{}", base.trim_start_matches("http://")),
@@ -193,29 +209,36 @@ async fn start_peer_on(port: u16) -> Peer {
     let app = Router::new()
         .route(
             "/objects/{name}",
-            get(move |axum::extract::Path(name): axum::extract::Path<String>| {
-                let found = served.lock().unwrap().get(&name).cloned();
-                async move {
-                    match found {
-                        Some(object) => (
-                            StatusCode::OK,
-                            [("content-type", "application/activity+json")],
-                            object.to_string(),
-                        ),
-                        None => (
-                            StatusCode::NOT_FOUND,
-                            [("content-type", "application/activity+json")],
-                            "{}".to_owned(),
-                        ),
+            get(
+                move |axum::extract::Path(name): axum::extract::Path<String>| {
+                    let found = served.lock().unwrap().get(&name).cloned();
+                    async move {
+                        match found {
+                            Some(object) => (
+                                StatusCode::OK,
+                                [("content-type", "application/activity+json")],
+                                object.to_string(),
+                            ),
+                            None => (
+                                StatusCode::NOT_FOUND,
+                                [("content-type", "application/activity+json")],
+                                "{}".to_owned(),
+                            ),
+                        }
                     }
-                }
-            }),
+                },
+            ),
         )
         .route(
             "/.well-known/webfinger",
             get(move || {
                 let finger = finger.clone();
-                async move { ([("content-type", "application/jrd+json")], finger.to_string()) }
+                async move {
+                    (
+                        [("content-type", "application/jrd+json")],
+                        finger.to_string(),
+                    )
+                }
             }),
         )
         .route(
@@ -226,22 +249,27 @@ async fn start_peer_on(port: u16) -> Peer {
                     signatures.lock().unwrap().push(signature.to_owned());
                 }
                 async move {
-                    ([("content-type", "application/activity+json")], document.to_string())
+                    (
+                        [("content-type", "application/activity+json")],
+                        document.to_string(),
+                    )
                 }
             }),
         )
         .route(
-            "/users/remote/inbox",
-            post(
-                |State(config): State<FederationConfig<PeerData>>, activity: ActivityData| async move {
-                    let data = config.to_request_data();
-                    match receive_activity::<WithContext<AnyActivity>, SomeActor, PeerData>(activity, &data).await {
-                        Ok(()) => StatusCode::ACCEPTED,
-                        Err(_) => StatusCode::UNAUTHORIZED,
-                    }
-                },
-            ),
+            "/groups/club",
+            get(move || {
+                let document = group_document.clone();
+                async move {
+                    (
+                        [("content-type", "application/activity+json")],
+                        document.to_string(),
+                    )
+                }
+            }),
         )
+        .route("/users/remote/inbox", post(peer_inbox))
+        .route("/groups/club/inbox", post(peer_inbox))
         .with_state(inbox_config);
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
@@ -249,6 +277,12 @@ async fn start_peer_on(port: u16) -> Peer {
     Peer {
         fetch_signatures,
         objects,
+        group: SomeActor {
+            inbox: Url::parse(&format!("{group_id}/inbox")).unwrap(),
+            id: group_id,
+            public_key: keys.public_key.clone(),
+            private_key: Some(keys.private_key.clone()),
+        },
         actor: SomeActor {
             inbox: Url::parse(&format!("{base}/users/remote/inbox")).unwrap(),
             id: actor_id,
@@ -261,19 +295,32 @@ async fn start_peer_on(port: u16) -> Peer {
     }
 }
 
+/// The peer's inboxes: what verifies is kept, anything else gets 401.
+async fn peer_inbox(
+    State(config): State<FederationConfig<PeerData>>,
+    activity: ActivityData,
+) -> StatusCode {
+    let data = config.to_request_data();
+    match receive_activity::<WithContext<AnyActivity>, SomeActor, PeerData>(activity, &data).await {
+        Ok(()) => StatusCode::ACCEPTED,
+        Err(_) => StatusCode::UNAUTHORIZED,
+    }
+}
+
 impl Peer {
-    /// Signs and sends an activity; Ok when the receiver answered 2xx.
+    /// Signs and sends an activity as the peer's person; Ok when the receiver answered 2xx.
     async fn send(&self, activity: Value, inbox: &str) -> Result<(), String> {
+        self.send_as(&self.actor, activity, inbox).await
+    }
+
+    /// Signs and sends an activity as one of the peer's actors.
+    async fn send_as(&self, actor: &SomeActor, activity: Value, inbox: &str) -> Result<(), String> {
         let activity: AnyActivity = serde_json::from_value(activity).unwrap();
         let data = self.config.to_request_data();
-        let tasks = SendActivityTask::prepare(
-            &activity,
-            &self.actor,
-            vec![Url::parse(inbox).unwrap()],
-            &data,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        let tasks =
+            SendActivityTask::prepare(&activity, actor, vec![Url::parse(inbox).unwrap()], &data)
+                .await
+                .map_err(|e| e.to_string())?;
         assert_eq!(tasks.len(), 1, "the inbox is remote to the peer");
         tasks[0]
             .sign_and_send(&data)
@@ -830,6 +877,81 @@ async fn replies_arriving_at_once_are_each_stored_once_in_their_place() {
     let host = peer.base.trim_start_matches("http://");
     let (_, member) = app.api().get(&format!("/api/v1/users/remote@{host}")).await;
     assert_eq!(member["post_count"], replies as i64, "{member:#}");
+}
+
+/// A Follow of a remote forum that gets no answer is sent again after a while (Lemmy drops
+/// the first Follow from a server it has not seen), a bounded number of times; a Reject from
+/// the forum ends the subscription, and an answer from anyone else is refused.
+#[tokio::test]
+async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
+    use stoa_federation::following::{MAX_SENDS, RESEND_AFTER, resend_pending};
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let ada = app.member("ada").await;
+    let (status, followed) = ada
+        .post("/api/v1/follows", json!({"forum": peer.group.id}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+    assert_eq!(followed["state"], "pending");
+    let follow = peer.wait_for("Follow").await;
+    assert_eq!(follow["object"], peer.group.id.as_str());
+    let follows = || {
+        peer.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| a["type"] == "Follow")
+            .count()
+    };
+
+    // Not yet due: nothing is sent again.
+    let data = app.state.federation.to_request_data();
+    let mut now = chrono::Utc::now();
+    assert_eq!(resend_pending(&data, now).await.unwrap(), 0);
+    // Each time it is due it goes out again, the same Follow, until it was sent MAX_SENDS times.
+    for sends in 2..=MAX_SENDS as usize {
+        now += RESEND_AFTER + chrono::Duration::seconds(1);
+        assert_eq!(resend_pending(&data, now).await.unwrap(), 1);
+        for _ in 0..200 {
+            if follows() == sends {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(follows(), sends, "the Follow was sent {sends} times");
+    }
+    let again = peer.received.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(again["id"], follow["id"], "the same Follow, not a new one");
+    now += RESEND_AFTER * 10;
+    assert_eq!(resend_pending(&data, now).await.unwrap(), 0, "no more");
+
+    // Only the forum answers its Follow: a Reject signed by someone else changes nothing.
+    let reject = |by: &Url| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{by}/rejects/1"),
+            "type": "Reject",
+            "actor": by,
+            "object": follow.clone(),
+        })
+    };
+    // (The sending library counts a 4xx as delivered, so the outcome is what is checked.)
+    let _ = peer.send(reject(&peer.actor.id), &app.url("/inbox")).await;
+    let (_, list) = ada.get("/api/v1/follows").await;
+    assert_eq!(list["forums"][0]["state"], "pending", "{list:#}");
+
+    // The forum's Reject ends it.
+    peer.send_as(
+        &peer.group,
+        reject(&peer.group.id),
+        &app.url("/u/ada/inbox"),
+    )
+    .await
+    .unwrap();
+    let (_, list) = ada.get("/api/v1/follows").await;
+    assert_eq!(list["forums"], json!([]), "{list:#}");
+    now += RESEND_AFTER * 10;
+    assert_eq!(resend_pending(&data, now).await.unwrap(), 0);
 }
 
 #[tokio::test]
