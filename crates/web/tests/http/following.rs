@@ -148,6 +148,22 @@ async fn start_peer() -> Peer {
     start_peer_on(0).await
 }
 
+/// An actor document of the peer's: its inbox is `{id}/inbox`.
+fn actor_document(kind: &str, id: &Url, username: &str, public_key: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "type": kind,
+        "id": id,
+        "preferredUsername": username,
+        "inbox": format!("{id}/inbox"),
+        "publicKey": {
+            "id": format!("{id}#main-key"),
+            "owner": id,
+            "publicKeyPem": public_key,
+        }
+    })
+}
+
 /// A peer on a chosen port (0: any free one).
 async fn start_peer_on(port: u16) -> Peer {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -156,20 +172,9 @@ async fn start_peer_on(port: u16) -> Peer {
     let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
     let keys = generate_actor_keypair().unwrap();
     let actor_id = Url::parse(&format!("{base}/users/remote")).unwrap();
-    let document = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "type": "Person",
-        "id": actor_id,
-        "preferredUsername": "remote",
-        "name": "Remote \u{202E}Person",
-        "inbox": format!("{base}/users/remote/inbox"),
-        "url": format!("{base}/@remote"),
-        "publicKey": {
-            "id": format!("{actor_id}#main-key"),
-            "owner": actor_id,
-            "publicKeyPem": keys.public_key,
-        }
-    });
+    let mut document = actor_document("Person", &actor_id, "remote", &keys.public_key);
+    document["name"] = json!("Remote \u{202E}Person");
+    document["url"] = json!(format!("{base}/@remote"));
     let data = PeerData::default();
     let received = data.received.clone();
     let config = FederationConfig::builder()
@@ -181,19 +186,8 @@ async fn start_peer_on(port: u16) -> Peer {
         .await
         .unwrap();
     let group_id = Url::parse(&format!("{base}/groups/club")).unwrap();
-    let group_document = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "type": "Group",
-        "id": group_id,
-        "preferredUsername": "club",
-        "name": "The Club",
-        "inbox": format!("{group_id}/inbox"),
-        "publicKey": {
-            "id": format!("{group_id}#main-key"),
-            "owner": group_id,
-            "publicKeyPem": keys.public_key,
-        }
-    });
+    let mut group_document = actor_document("Group", &group_id, "club", &keys.public_key);
+    group_document["name"] = json!("The Club");
     let inbox_config = config.clone();
     let finger = json!({
         "subject": format!("acct:remote@{}", base.trim_start_matches("http://")),
@@ -231,15 +225,7 @@ async fn start_peer_on(port: u16) -> Peer {
         )
         .route(
             "/.well-known/webfinger",
-            get(move || {
-                let finger = finger.clone();
-                async move {
-                    (
-                        [("content-type", "application/jrd+json")],
-                        finger.to_string(),
-                    )
-                }
-            }),
+            serve("application/jrd+json", finger),
         )
         .route(
             "/users/remote",
@@ -258,15 +244,7 @@ async fn start_peer_on(port: u16) -> Peer {
         )
         .route(
             "/groups/club",
-            get(move || {
-                let document = group_document.clone();
-                async move {
-                    (
-                        [("content-type", "application/activity+json")],
-                        document.to_string(),
-                    )
-                }
-            }),
+            serve("application/activity+json", group_document),
         )
         .route("/users/remote/inbox", post(peer_inbox))
         .route("/groups/club/inbox", post(peer_inbox))
@@ -293,6 +271,18 @@ async fn start_peer_on(port: u16) -> Peer {
         config,
         received,
     }
+}
+
+/// A route that answers every GET with the same document.
+fn serve(
+    content_type: &'static str,
+    document: Value,
+) -> axum::routing::MethodRouter<FederationConfig<PeerData>> {
+    let body = document.to_string();
+    get(move || {
+        let body = body.clone();
+        async move { ([("content-type", content_type)], body) }
+    })
 }
 
 /// The peer's inboxes: what verifies is kept, anything else gets 401.
