@@ -837,6 +837,16 @@ impl Activity for FollowAnswer {
         match self.kind {
             AnswerKind::Accept => {
                 subscriptions::accept(&data.db, &subscription.follow_id, Utc::now()).await?;
+                // The forum's recent threads, so that following it does not start from an
+                // empty page; fetched in the background, the Accept is answered now.
+                if let Some(forum) = forums::by_id(&data.db, subscription.forum_id).await? {
+                    let data = data.reset_request_count();
+                    tokio::spawn(async move {
+                        if let Err(e) = crate::following::backfill(&data, &forum).await {
+                            tracing::info!(forum = %forum.slug, error = %e, "fetching a followed forum's recent threads failed");
+                        }
+                    });
+                }
             }
             AnswerKind::Reject => {
                 subscriptions::remove(&data.db, subscription.forum_id, subscription.user_id)
@@ -1035,17 +1045,19 @@ impl Activity for Announce {
                 undo.verify(data).await?;
                 undo.receive(data).await
             }
-            Announced::Post(post) => announced_post(data, &forum, post.id).await,
-            Announced::Reference(id) => announced_post(data, &forum, id).await,
+            Announced::Post(post) => announced_post(data, &forum.row, post.id).await,
+            Announced::Reference(id) => announced_post(data, &forum.row, id).await,
         }
     }
 }
 
 /// A post a forum shared by reference: stored as if its author had sent it, after fetching it
 /// from its own server (unless it is already here).
-async fn announced_post(
+/// A post a remote forum announced (or lists in its outbox), fetched from its own server and
+/// stored in that forum, unless it is here already.
+pub(crate) async fn announced_post(
     data: &Data<FedData>,
-    forum: &RemoteForum,
+    forum: &forum::Model,
     id: Url,
 ) -> Result<(), FedError> {
     if data.urls.is_local(&id)
@@ -1065,7 +1077,7 @@ async fn announced_post(
         actor: ObjectId::from(author),
         object: post,
     };
-    create.receive_in(data, Some(&forum.row)).await
+    create.receive_in(data, Some(forum)).await
 }
 
 #[cfg(test)]

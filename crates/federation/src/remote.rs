@@ -69,6 +69,8 @@ pub struct ActorDocument {
     #[serde(default)]
     pub name: Option<String>,
     pub inbox: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<Url>,
     #[serde(default)]
     pub endpoints: Option<ActorEndpoints>,
     #[serde(default)]
@@ -165,6 +167,7 @@ impl Object for RemoteUser {
             name: self.row.display_name.clone(),
             inbox: Url::parse(self.row.inbox_url.as_deref().unwrap_or_default())
                 .map_err(|e| FedError::Rejected(e.to_string()))?,
+            outbox: None,
             endpoints: None,
             url: self.row.profile_url.clone().map(serde_json::Value::String),
             icon: None,

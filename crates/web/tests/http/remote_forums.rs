@@ -284,3 +284,69 @@ async fn the_forum_page_offers_follow_buttons_for_a_remote_forum() {
         page.body
     );
 }
+
+/// Following a forum elsewhere brings its recent threads along, not only what comes after, and
+/// each once.
+#[tokio::test]
+async fn following_a_forum_elsewhere_brings_its_recent_threads() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let remote_slug = format!("books@{}", authority(&b));
+    let ada = a.member("ada").await;
+    let bo = b.member("bo").await;
+    let (older, older_starter) = bo
+        .thread("books", "Before you came", "An old thread.")
+        .await;
+    bo.reply(older, older_starter, "An old reply.").await;
+    bo.thread("books", "Also before", "Another one.").await;
+    // B announced these to nobody: they were written before anyone followed.
+    eventually("B has sent out its events", || async {
+        let pending = stoa_db::queries::outbox::pending(&b.db, 1).await.unwrap();
+        pending.is_empty().then_some(())
+    })
+    .await;
+
+    let (status, followed) = ada
+        .post("/api/v1/follows", json!({"forum": remote_slug}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+    let threads = eventually("B's earlier threads reach A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        let threads = forum["threads"].as_array()?.clone();
+        (threads.len() >= 2).then_some(threads)
+    })
+    .await;
+    let titles: Vec<&str> = threads
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Also before", "Before you came"], "newest first");
+    let starter = thread(&ada, threads[1]["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        posts(&starter)[0]["author"]["name"],
+        format!("bo@{}", authority(&b)).as_str()
+    );
+    assert!(
+        posts(&starter)[0]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("An old thread.")
+    );
+    let page = a.browser().get(&format!("/f/{remote_slug}")).await;
+    assert!(page.body.contains("Before you came"), "{}", page.body);
+
+    // Following it again (a second member) stores nothing twice.
+    let cy = a.member("cy").await;
+    let (status, _) = cy
+        .post("/api/v1/follows", json!({"forum": remote_slug}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("cy's Follow is accepted", || async {
+        let (_, list) = cy.get("/api/v1/follows").await;
+        (list["forums"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+    assert_eq!(forum["threads"].as_array().unwrap().len(), 2, "{forum:#}");
+}
