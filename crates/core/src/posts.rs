@@ -63,6 +63,7 @@ pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
         source: body.to_owned(),
         html: markdown::render(body),
         ap_id: None,
+        written_at: None,
     };
     create_thread_with(db, actor, forum_slug, title, content).await
 }
@@ -83,13 +84,14 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(CoreError::NotFound("forum"))?;
     let now = Utc::now();
+    let written = content.written_at.map_or(now, |at| at.min(now));
     let thread = threads::insert(
         &txn,
         threads::NewThread {
             forum_id: forum.id,
             author_id: actor.id,
             title,
-            now,
+            now: written,
         },
     )
     .await?;
@@ -102,12 +104,12 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
             body_source: body,
             body_html: html,
             ap_id: content.ap_id.as_deref(),
-            now,
+            now: written,
         },
     )
     .await?;
     threads::set_starter_post(&txn, thread.id, post.id).await?;
-    forums::record_new_post(&txn, forum.id, thread.id, post.id, actor.id, true, now).await?;
+    forums::record_new_post(&txn, forum.id, thread.id, post.id, actor.id, true, written).await?;
     users::add_post_count(&txn, actor.id, 1).await?;
     let event = Event::ThreadCreated {
         forum_id: forum.id,
@@ -136,17 +138,22 @@ pub async fn reply<C: ConnectionTrait + TransactionTrait>(
         source: body.to_owned(),
         html: markdown::render(body),
         ap_id: None,
+        written_at: None,
     };
     reply_with(db, actor, thread_id, parent_id, content).await
 }
 
 /// A post's body, ready to store: the markdown source (empty when a remote server sent only
-/// HTML), the sanitised HTML, and, for a post from elsewhere, its ActivityPub id.
+/// HTML), the sanitised HTML, and, for a post from elsewhere, its ActivityPub id and when it
+/// says it was written.
 #[derive(Debug, Clone)]
 pub struct Content {
     pub source: String,
     pub html: String,
     pub ap_id: Option<String>,
+    /// A new thread from elsewhere takes this time (never later than now), so that a forum's
+    /// earlier threads fetched on following it keep their place in the chronological lists.
+    pub written_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl Content {
@@ -167,6 +174,7 @@ impl Content {
                 .collect(),
             html,
             ap_id: Some(ap_id.to_owned()),
+            written_at: None,
         })
     }
 }
@@ -268,6 +276,7 @@ pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
         source: body.to_owned(),
         html: markdown::render(body),
         ap_id: None,
+        written_at: None,
     };
     edit_post_with(db, actor, post_id, content).await
 }

@@ -203,6 +203,9 @@ pub struct PostIn {
     pub audience: serde_json::Value,
     #[serde(default)]
     pub tag: serde_json::Value,
+    /// When it was written; kept loose, as a malformed time should not lose the post.
+    #[serde(default)]
+    pub published: serde_json::Value,
 }
 
 /// Every URL in a one-or-many field (strings, or objects with `id` or `href`).
@@ -276,11 +279,17 @@ impl PostIn {
     }
 
     fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
-        Ok(stoa_core::posts::Content::remote(
+        let mut content = stoa_core::posts::Content::remote(
             self.content.as_deref().unwrap_or_default(),
             self.markdown(),
             self.id.as_str(),
-        )?)
+        )?;
+        content.written_at = self
+            .published
+            .as_str()
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| at.with_timezone(&Utc));
+        Ok(content)
     }
 
     /// Only the author may create, change or delete their post, and only on their own server.

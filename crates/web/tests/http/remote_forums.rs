@@ -306,6 +306,7 @@ async fn following_a_forum_elsewhere_brings_its_recent_threads() {
     })
     .await;
 
+    let followed_at = chrono::Utc::now();
     let (status, followed) = ada
         .post("/api/v1/follows", json!({"forum": remote_slug}))
         .await;
@@ -321,6 +322,12 @@ async fn following_a_forum_elsewhere_brings_its_recent_threads() {
         .map(|t| t["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["Also before", "Before you came"], "newest first");
+    // They keep the time they were written, so Latest Discussions does not show them as new.
+    for thread in &threads {
+        let created: chrono::DateTime<chrono::Utc> =
+            thread["created_at"].as_str().unwrap().parse().unwrap();
+        assert!(created < followed_at, "{thread:#}");
+    }
     let starter = thread(&ada, threads[1]["id"].as_i64().unwrap()).await;
     assert_eq!(
         posts(&starter)[0]["author"]["name"],
