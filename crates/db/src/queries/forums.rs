@@ -329,17 +329,36 @@ pub struct NewPosts {
 
 /// Counts several new posts of a forum with one statement.
 pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Result<(), DbErr> {
+    // The "latest post" columns only move forward: a post written earlier than the latest one
+    // (a thread from elsewhere keeps its own time) is counted but does not replace it.
+    let newer = || {
+        Expr::col(forum::Column::LastPostAt)
+            .is_null()
+            .or(Expr::col(forum::Column::LastPostAt).lte(new.at))
+    };
+    let latest = |column: forum::Column, value: sea_orm::Value| -> Expr {
+        Expr::case(newer(), value).finally(Expr::col(column)).into()
+    };
     let mut update = forum::Entity::update_many()
         .col_expr(
             forum::Column::PostCount,
             Expr::col(forum::Column::PostCount).add(new.posts),
         )
-        .col_expr(forum::Column::LastPostAt, Expr::value(new.at))
-        .col_expr(forum::Column::LastPostId, Expr::value(new.last_post_id))
-        .col_expr(forum::Column::LastThreadId, Expr::value(new.last_thread_id))
+        .col_expr(
+            forum::Column::LastPostId,
+            latest(forum::Column::LastPostId, new.last_post_id.into()),
+        )
+        .col_expr(
+            forum::Column::LastThreadId,
+            latest(forum::Column::LastThreadId, new.last_thread_id.into()),
+        )
         .col_expr(
             forum::Column::LastPostAuthorId,
-            Expr::value(new.last_author_id),
+            latest(forum::Column::LastPostAuthorId, new.last_author_id.into()),
+        )
+        .col_expr(
+            forum::Column::LastPostAt,
+            latest(forum::Column::LastPostAt, new.at.into()),
         );
     if new.threads > 0 {
         update = update.col_expr(

@@ -142,3 +142,57 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
         60
     );
 }
+
+/// A thread from elsewhere keeps the time it was written: it is counted, placed by that time in
+/// the forum's list, and does not replace a newer post as the forum's latest.
+#[tokio::test]
+async fn a_thread_written_earlier_is_counted_without_becoming_the_latest_post() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (fresh, _) = alice.thread("books", "Fresh", "Just now.").await;
+    let row = stoa_db::queries::users::by_name(&app.db, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    let mut content = stoa_core::posts::Content::remote(
+        "<p>Old news.</p>",
+        None,
+        "https://elsewhere.example/p/1",
+    )
+    .unwrap();
+    content.written_at = Some(yesterday);
+    stoa_core::posts::create_thread_with(
+        &app.db,
+        &stoa_core::Actor::from(&row),
+        "books",
+        "From the past",
+        content,
+    )
+    .await
+    .unwrap();
+
+    let (_, forum) = app.api().get("/api/v1/forums/books").await;
+    let titles: Vec<&str> = forum["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Fresh", "From the past"], "{forum:#}");
+    let (_, forums) = app.api().get("/api/v1/forums").await;
+    let summary = |list: &serde_json::Value| {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|group| group["forums"].as_array().cloned().unwrap_or_default())
+            .find(|f| f["slug"] == "books")
+            .unwrap()
+    };
+    let books = summary(&forums["groups"]);
+    assert_eq!(books["thread_count"], 2);
+    assert_eq!(
+        books["last_post_at"], forum["threads"][0]["last_post_at"],
+        "the latest post is still in thread {fresh}: {books:#}"
+    );
+}
