@@ -1060,10 +1060,8 @@ impl Activity for Announce {
     }
 }
 
-/// A post a forum shared by reference: stored as if its author had sent it, after fetching it
-/// from its own server (unless it is already here).
-/// A post a remote forum announced (or lists in its outbox), fetched from its own server and
-/// stored in that forum, unless it is here already.
+/// A post a remote forum shared by reference (or lists in its outbox): stored in that forum as
+/// if its author had sent it, after fetching it from its own server, unless it is here already.
 pub(crate) async fn announced_post(
     data: &Data<FedData>,
     forum: &forum::Model,
