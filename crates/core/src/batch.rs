@@ -239,6 +239,10 @@ fn dedup(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     ids
 }
 
+/// A batch smaller than this, written while a burst arrives, waits [`GATHER_FOR`] for more.
+const GATHER_BELOW: usize = 32;
+const GATHER_FOR: std::time::Duration = std::time::Duration::from_millis(1);
+
 type Job = (IncomingReply, oneshot::Sender<CoreResult<Created>>);
 
 /// The door to the writer task: cheap to clone, one per process.
@@ -271,6 +275,18 @@ impl ReplyQueue {
 async fn write_batches(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if (2..GATHER_BELOW).contains(&batch.len()) {
+            // Several were waiting, so a burst is arriving: a moment's wait lets the requests
+            // being verified join this transaction, and every commit saved is CPU given back to
+            // verifying. A lone reply is written at once.
+            tokio::time::sleep(GATHER_FOR).await;
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
         let (replies, answers): (Vec<IncomingReply>, Vec<_>) = batch.drain(..).unzip();
         let outcomes = match reply_many(&db, &replies).await {
             Ok(outcomes) => outcomes,
