@@ -336,30 +336,22 @@ pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Res
             .is_null()
             .or(Expr::col(forum::Column::LastPostAt).lte(new.at))
     };
-    let latest = |column: forum::Column, value: sea_orm::Value| -> Expr {
-        Expr::case(newer(), value).finally(Expr::col(column)).into()
-    };
-    let mut update = forum::Entity::update_many()
-        .col_expr(
-            forum::Column::PostCount,
-            Expr::col(forum::Column::PostCount).add(new.posts),
-        )
-        .col_expr(
+    let mut update = forum::Entity::update_many().col_expr(
+        forum::Column::PostCount,
+        Expr::col(forum::Column::PostCount).add(new.posts),
+    );
+    for (column, value) in [
+        (
             forum::Column::LastPostId,
-            latest(forum::Column::LastPostId, new.last_post_id.into()),
-        )
-        .col_expr(
-            forum::Column::LastThreadId,
-            latest(forum::Column::LastThreadId, new.last_thread_id.into()),
-        )
-        .col_expr(
-            forum::Column::LastPostAuthorId,
-            latest(forum::Column::LastPostAuthorId, new.last_author_id.into()),
-        )
-        .col_expr(
-            forum::Column::LastPostAt,
-            latest(forum::Column::LastPostAt, new.at.into()),
-        );
+            sea_orm::Value::from(new.last_post_id),
+        ),
+        (forum::Column::LastThreadId, new.last_thread_id.into()),
+        (forum::Column::LastPostAuthorId, new.last_author_id.into()),
+        (forum::Column::LastPostAt, new.at.into()),
+    ] {
+        let latest = Expr::case(newer(), value).finally(Expr::col(column));
+        update = update.col_expr(column, latest.into());
+    }
     if new.threads > 0 {
         update = update.col_expr(
             forum::Column::ThreadCount,

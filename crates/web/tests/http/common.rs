@@ -362,3 +362,13 @@ impl Api {
         created["post_id"].as_i64().unwrap()
     }
 }
+
+/// The titles of the threads in a forum's API view, in the order listed.
+pub fn thread_titles(forum: &Value) -> Vec<&str> {
+    forum["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect()
+}

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::common::{Options, TestApp};
+use crate::common::{Options, TestApp, thread_titles};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -1048,12 +1048,7 @@ async fn posts_from_elsewhere_that_name_a_forum_start_threads() {
     peer.send(stray, &app.url("/inbox")).await.unwrap();
 
     let (_, forum_view) = app.api().get("/api/v1/forums/books").await;
-    let titles: Vec<&str> = forum_view["threads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["title"].as_str().unwrap())
-        .collect();
+    let titles = thread_titles(&forum_view);
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.contains(&"Books that changed your mind"));
     assert!(titles.contains(&"@books Any good short stories?"));

@@ -2,7 +2,7 @@
 
 use stoa_db::queries::outbox;
 
-use crate::common::{TestApp, fresh_database};
+use crate::common::{TestApp, fresh_database, thread_titles};
 
 #[tokio::test]
 async fn every_change_writes_an_outbox_event_in_order() {
@@ -173,12 +173,7 @@ async fn a_thread_written_earlier_is_counted_without_becoming_the_latest_post() 
     .unwrap();
 
     let (_, forum) = app.api().get("/api/v1/forums/books").await;
-    let titles: Vec<&str> = forum["threads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["title"].as_str().unwrap())
-        .collect();
+    let titles = thread_titles(&forum);
     assert_eq!(titles, ["Fresh", "From the past"], "{forum:#}");
     let (_, forums) = app.api().get("/api/v1/forums").await;
     let summary = |list: &serde_json::Value| {
