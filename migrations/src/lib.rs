@@ -10,6 +10,7 @@ mod m0003_following_and_delivery;
 mod m0004_post_likes;
 mod m0005_peers;
 mod m0006_remote_forums;
+mod m0007_peer_signature_scheme;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_post_likes::Migration),
             Box::new(m0005_peers::Migration),
             Box::new(m0006_remote_forums::Migration),
+            Box::new(m0007_peer_signature_scheme::Migration),
         ]
     }
 }

@@ -9,12 +9,14 @@ pub mod batch;
 pub mod error;
 pub mod events;
 pub mod forums;
+pub mod html_guard;
 pub mod instance;
 pub mod keys;
 pub mod markdown;
 pub mod posts;
 pub mod seed;
 pub mod sessions;
+pub mod text;
 pub mod tree;
 
 pub use error::{CoreError, CoreResult};

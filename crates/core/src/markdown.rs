@@ -24,13 +24,15 @@ pub fn sanitize(html: &str) -> String {
         builder.link_rel(Some("nofollow noopener noreferrer"));
         builder
     });
-    CLEANER.clean(html).to_string()
+    CLEANER.clean(&crate::html_guard::bounded(html)).to_string()
 }
 
 /// A plain-text excerpt of sanitised HTML, at most `max_chars` characters, for summaries.
 pub fn excerpt(html: &str, max_chars: usize) -> String {
     static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(ammonia::Builder::empty);
-    let text = TEXT_ONLY.clean(html).to_string();
+    let text = TEXT_ONLY
+        .clean(&crate::html_guard::bounded(html))
+        .to_string();
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = collapsed.chars().take(max_chars).collect();
     if collapsed.chars().count() > max_chars {

@@ -159,12 +159,13 @@ pub struct Content {
 impl Content {
     /// A body from another server: its HTML is sanitised here, whatever the sender did.
     pub fn remote(html: &str, source: Option<&str>, ap_id: &str) -> CoreResult<Content> {
+        // Bounded before it is parsed: the parser's work grows with the input.
+        if html.len() > 4 * limits::BODY_MAX_BYTES {
+            return Err(CoreError::invalid("content", "the post is too long"));
+        }
         let html = markdown::sanitize(html);
         if html.trim().is_empty() {
             return Err(CoreError::invalid("content", "a post needs some text"));
-        }
-        if html.len() > 4 * limits::BODY_MAX_BYTES {
-            return Err(CoreError::invalid("content", "the post is too long"));
         }
         Ok(Content {
             source: source

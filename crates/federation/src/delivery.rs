@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::config::Data;
 use chrono::Utc;
 use stoa_db::queries::{deliveries, forums, users};
 use stoa_db::{ConnectionTrait, delivery};
@@ -14,7 +14,8 @@ use url::Url;
 
 use crate::config::{Config, FedData};
 use crate::error::FedError;
-use crate::signer::{LocalSigner, StoredActivity};
+use crate::signatures::{PrivateKey, Scheme};
+use crate::signer::LocalSigner;
 
 /// Who signs an outgoing activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +106,7 @@ pub fn backoff(attempts: i32, unit: Duration) -> Option<Duration> {
     Some(unit * units.min(480))
 }
 
-async fn signer_for(data: &FedData, row: &delivery::Model) -> Result<LocalSigner, FedError> {
+async fn signer_for(data: &Data<FedData>, row: &delivery::Model) -> Result<LocalSigner, FedError> {
     let missing = || FedError::NotFound(format!("signer {} {}", row.signer_kind, row.signer_id));
     let (id, public_key, private_key) = match row.signer_kind.as_str() {
         "forum" => {
@@ -138,26 +139,101 @@ async fn signer_for(data: &FedData, row: &delivery::Model) -> Result<LocalSigner
     })
 }
 
-async fn send_one(config: &Config, row: &delivery::Model) -> Result<(), FedError> {
-    let data = config.to_request_data();
-    let signer = signer_for(&data, row).await?;
-    let body: serde_json::Value =
-        serde_json::from_str(&row.activity).map_err(|e| FedError::Rejected(e.to_string()))?;
-    let activity = StoredActivity {
-        id: Url::parse(&row.activity_id).map_err(|e| FedError::Rejected(e.to_string()))?,
-        actor: signer.id.clone(),
-        body,
-    };
+/// Signs and sends one delivery, first with the signature scheme the server accepted last
+/// (draft-cavage when it is new); a 401 gets one more try with the other scheme, and the one
+/// that worked is remembered for the server.
+async fn send_one(
+    data: &Data<FedData>,
+    row: &delivery::Model,
+    remembered: Option<Scheme>,
+) -> Result<(), FedError> {
+    let signer = signer_for(data, row).await?;
     let inbox = Url::parse(&row.inbox).map_err(|e| FedError::Rejected(e.to_string()))?;
-    let tasks = SendActivityTask::prepare(&activity, &signer, vec![inbox], &data).await?;
-    let Some(task) = tasks.first() else {
+    check_inbox(data, &inbox).await?;
+    let key = PrivateKey::from_pem(&signer.private_key)
+        .map_err(|e| FedError::Rejected(format!("the signer's key: {e}")))?;
+    let key_id = crate::urls::Urls::key_id(&signer.id);
+    let first = remembered.unwrap_or(Scheme::Cavage);
+    let mut used = first;
+    let mut status = post(data, first, &inbox, &row.activity, &key_id, &key).await?;
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        used = other_scheme(first);
+        status = post(data, used, &inbox, &row.activity, &key_id, &key).await?;
+    }
+    if status.is_success() && Some(used) != remembered {
+        stoa_db::queries::peers::remember_signature_scheme(
+            &data.db,
+            &host_of(&row.inbox),
+            used.as_str(),
+        )
+        .await?;
+    }
+    match status {
+        status if status.is_success() => Ok(()),
+        status
+            if status.is_client_error()
+                && status != reqwest::StatusCode::REQUEST_TIMEOUT
+                && status != reqwest::StatusCode::TOO_MANY_REQUESTS =>
+        {
+            // Final: sending it again would be refused again.
+            tracing::info!(inbox = %row.inbox, %status, "a delivery was refused");
+            Ok(())
+        }
+        status => Err(FedError::Delivery(format!("the inbox answered {status}"))),
+    }
+}
+
+fn other_scheme(scheme: Scheme) -> Scheme {
+    match scheme {
+        Scheme::Cavage => Scheme::Rfc9421,
+        Scheme::Rfc9421 => Scheme::Cavage,
+    }
+}
+
+/// An inbox must be another server's, over https (http only in development), and outside
+/// development never at a private or loopback address.
+async fn check_inbox(data: &Data<FedData>, inbox: &Url) -> Result<(), FedError> {
+    if data.urls.is_local(inbox) {
         return Err(FedError::Rejected(format!(
-            "inbox {} is not allowed",
-            row.inbox
+            "inbox {inbox} is this server's"
         )));
-    };
-    task.sign_and_send(&data).await?;
+    }
+    match inbox.scheme() {
+        "https" => {}
+        "http" if data.development => {}
+        _ => return Err(FedError::Rejected(format!("inbox {inbox} is not https"))),
+    }
+    data.is_valid_ip(inbox).await?;
     Ok(())
+}
+
+/// One signed POST; the status it got.
+async fn post(
+    data: &Data<FedData>,
+    scheme: Scheme,
+    inbox: &Url,
+    body: &str,
+    key_id: &str,
+    key: &PrivateKey,
+) -> Result<reqwest::StatusCode, FedError> {
+    let headers = crate::signatures::post_headers(
+        scheme,
+        inbox,
+        body.as_bytes(),
+        key_id,
+        key,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| FedError::Rejected(e.to_string()))?;
+    let mut request = data.http.post(inbox.as_str()).body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| FedError::Delivery(format!("sending failed: {e}")))?;
+    Ok(response.status())
 }
 
 /// Sends every delivery that is due now, at most `PARALLEL_SENDS` at a time. Returns how many
@@ -197,11 +273,17 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
                     .is_some_and(|r| r.unwrap_or(false)),
             );
         }
+        let remembered = health
+            .get(&host)
+            .and_then(|peer| peer.as_ref())
+            .and_then(|peer| peer.signature_scheme.as_deref())
+            .and_then(Scheme::parse);
         let config = config.clone();
         let db = db.clone();
         let retry_unit = config.to_request_data().app_data().retry_unit;
         running.spawn(async move {
-            let outcome = send_one(&config, &row).await;
+            let data = config.to_request_data();
+            let outcome = send_one(&data, &row, remembered).await;
             let now = Utc::now();
             let host = host_of(&row.inbox);
             let health = match &outcome {

@@ -13,6 +13,9 @@ pub enum FedError {
     Rejected(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// An outgoing delivery did not arrive; it will be tried again.
+    #[error("delivery: {0}")]
+    Delivery(String),
     #[error("federation library: {0}")]
     Library(LibraryError),
     #[error("database: {0}")]
@@ -47,6 +50,7 @@ impl FedError {
             FedError::NotFound(_) => 404,
             // The sender's actor could not be fetched: its server will retry.
             FedError::Library(_) => 400,
+            FedError::Delivery(_) => 502,
             FedError::Core(stoa_core::CoreError::Forbidden(_)) => 403,
             FedError::Core(stoa_core::CoreError::NotFound(_)) => 404,
             FedError::Core(

@@ -10,6 +10,7 @@ use activitypub_federation::traits::{Activity, Actor, Object};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use stoa_core::batch::{IncomingReply, ReplyTarget};
+use stoa_core::text::TextKind;
 use stoa_db::forum;
 use stoa_db::queries::{followers, forums, subscriptions};
 use url::Url;
@@ -224,6 +225,8 @@ fn urls_in(value: &serde_json::Value) -> Vec<Url> {
 
 /// Longest title taken from a post's first line.
 const DERIVED_TITLE_CHARS: usize = 120;
+/// How much of a post's HTML is looked at for a title.
+const TITLE_SOURCE_BYTES: usize = 4 * 1024;
 
 impl PostIn {
     /// Everyone and everything the post names: addressees, audience and mentions.
@@ -242,9 +245,19 @@ impl PostIn {
             .map(str::trim)
             .filter(|n| !n.is_empty())
         {
-            return crate::remote::clean_display_text(name, stoa_core::limits::TITLE_MAX_CHARS);
+            return stoa_core::text::clean(
+                name,
+                stoa_core::limits::TITLE_MAX_CHARS,
+                TextKind::Line,
+            );
         }
+        // The title comes from the start of the post: the rest is never read for it.
         let html = self.content.as_deref().unwrap_or_default();
+        let mut head = html.len().min(TITLE_SOURCE_BYTES);
+        while !html.is_char_boundary(head) {
+            head -= 1;
+        }
+        let html = &html[..head];
         let first_block = html
             .split("</p>")
             .find(|block| !stoa_core::markdown::excerpt(block, 10).is_empty())

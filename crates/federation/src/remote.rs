@@ -8,6 +8,7 @@ use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stoa_core::text::{TextKind, clean};
 use stoa_db::queries::{forums, users};
 use stoa_db::{forum, user};
 use url::Url;
@@ -90,27 +91,26 @@ pub struct ActorEndpoints {
     pub shared_inbox: Option<Url>,
 }
 
-/// Removes control and bidirectional-override characters, which could make a name display as
-/// something else, and bounds its length.
-pub fn clean_display_text(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .filter(|c| {
-            !c.is_control()
-                && !matches!(
-                    *c,
-                    '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                )
-        })
-        .take(max_chars)
-        .collect::<String>()
-        .trim()
-        .to_owned()
+/// The actor's shared inbox, kept only when it is on the actor's own server: a shared inbox
+/// elsewhere would let one actor aim this server's deliveries at a third party.
+fn own_shared_inbox(json: &ActorDocument) -> Option<&Url> {
+    json.endpoints
+        .as_ref()
+        .and_then(|e| e.shared_inbox.as_ref())
+        .filter(|inbox| same_server(inbox, &json.id))
+}
+
+/// Whether two URLs are on the same server: host and port.
+pub fn same_server(a: &Url, b: &Url) -> bool {
+    a.host_str().is_some()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// `user@host` (with the port when the id has one): how Stoa names a remote member.
 fn handle(preferred_username: &str, id: &Url) -> String {
     let host = id.host_str().unwrap_or("unknown");
-    let name = clean_display_text(preferred_username, 64).replace('@', "");
+    let name = clean(preferred_username, 64, TextKind::Handle);
     match id.port() {
         Some(port) => format!("{name}@{host}:{port}"),
         None => format!("{name}@{host}"),
@@ -196,7 +196,7 @@ impl Object for RemoteUser {
             ));
         }
         let name = handle(&json.preferred_username, &json.id);
-        let display = json.name.as_deref().map(|n| clean_display_text(n, 100));
+        let display = json.name.as_deref().map(|n| clean(n, 100, TextKind::Line));
         let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
         let avatar = first_url(&json.icon);
         let row = users::upsert_remote(
@@ -206,11 +206,7 @@ impl Object for RemoteUser {
                 name: &name,
                 display_name: display.as_deref().filter(|d| !d.is_empty()),
                 inbox_url: json.inbox.as_str(),
-                shared_inbox_url: json
-                    .endpoints
-                    .as_ref()
-                    .and_then(|e| e.shared_inbox.as_ref())
-                    .map(Url::as_str),
+                shared_inbox_url: own_shared_inbox(&json).map(Url::as_str),
                 profile_url: &profile,
                 avatar_url: avatar.as_deref(),
                 public_key: &json.public_key.public_key_pem,
@@ -271,13 +267,18 @@ pub struct RemoteForum {
     pub id: Url,
 }
 
-/// Where to deliver to a remote forum: its server's shared inbox when it has one.
+/// Where to deliver to a remote forum: its server's shared inbox when it has one. An inbox on
+/// another host than the forum's own is never used, whatever was stored.
 pub fn forum_inbox(forum: &forum::Model) -> Option<Url> {
-    forum
-        .shared_inbox_url
-        .as_deref()
-        .or(forum.inbox_url.as_deref())
-        .and_then(|u| Url::parse(u).ok())
+    let id = Url::parse(forum.ap_id.as_deref()?).ok()?;
+    [
+        forum.shared_inbox_url.as_deref(),
+        forum.inbox_url.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|u| Url::parse(u).ok())
+    .find(|inbox| same_server(inbox, &id))
 }
 
 #[async_trait::async_trait]
@@ -331,7 +332,7 @@ impl Object for RemoteForum {
         let name = json
             .name
             .as_deref()
-            .map(|n| clean_display_text(n, 200))
+            .map(|n| clean(n, 200, TextKind::Line))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| slug.clone());
         // The description is remote HTML: only its text is kept.
@@ -339,7 +340,7 @@ impl Object for RemoteForum {
             json.summary.as_deref().unwrap_or_default(),
             REMOTE_PURPOSE_CHARS,
         );
-        let purpose = clean_display_text(&purpose, REMOTE_PURPOSE_CHARS);
+        let purpose = clean(&purpose, REMOTE_PURPOSE_CHARS, TextKind::Line);
         let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
         let row = forums::upsert_remote(
             &data.db,
@@ -349,11 +350,7 @@ impl Object for RemoteForum {
                 name: &name,
                 purpose: &purpose,
                 inbox_url: json.inbox.as_str(),
-                shared_inbox_url: json
-                    .endpoints
-                    .as_ref()
-                    .and_then(|e| e.shared_inbox.as_ref())
-                    .map(Url::as_str),
+                shared_inbox_url: own_shared_inbox(&json).map(Url::as_str),
                 profile_url: &profile,
                 public_key: &json.public_key.public_key_pem,
                 now: Utc::now(),
@@ -477,19 +474,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn display_text_loses_control_and_bidi_characters() {
-        assert_eq!(
-            clean_display_text("Ev\u{202E}il\u{0007} name", 100),
-            "Evil name"
-        );
-        assert_eq!(clean_display_text("abcdef", 3), "abc");
-    }
-
-    #[test]
     fn handles_carry_the_host() {
         let id = Url::parse("https://mastodon.example/users/ada").unwrap();
         assert_eq!(handle("ada", &id), "ada@mastodon.example");
         let id = Url::parse("http://peer.test:9000/u/bo").unwrap();
         assert_eq!(handle("b@o", &id), "bo@peer.test:9000");
+        // Zero-width characters cannot make a second "ada" that looks like the first.
+        assert_eq!(handle("a\u{200B}da", &id), "ada@peer.test:9000");
     }
 }

@@ -1,9 +1,7 @@
-//! What the delivery worker needs from activitypub_federation: a local actor that signs, and a
-//! stored activity it can send again after a restart.
+//! A local actor as activitypub_federation sees it: the instance actor that signs fetches.
 
 use activitypub_federation::config::Data;
-use activitypub_federation::traits::{Activity, Actor, Object};
-use serde::{Serialize, Serializer};
+use activitypub_federation::traits::{Actor, Object};
 use url::Url;
 
 use crate::config::FedData;
@@ -61,41 +59,5 @@ impl Actor for LocalSigner {
 
     fn inbox(&self) -> Url {
         self.inbox.clone()
-    }
-}
-
-/// An activity as stored in the delivery queue: sent exactly as it was written.
-#[derive(Debug, Clone)]
-pub struct StoredActivity {
-    pub id: Url,
-    pub actor: Url,
-    pub body: serde_json::Value,
-}
-
-impl Serialize for StoredActivity {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.body.serialize(serializer)
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for StoredActivity {
-    type DataType = FedData;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
-        Err(FedError::Rejected("outgoing only".into()))
-    }
-
-    async fn receive(self, _data: &Data<FedData>) -> Result<(), FedError> {
-        Err(FedError::Rejected("outgoing only".into()))
     }
 }

@@ -23,6 +23,11 @@ impl Urls {
         }
     }
 
+    /// `https`, or `http` in development: how requests reach this server.
+    pub fn scheme(&self) -> &str {
+        self.base.scheme()
+    }
+
     /// The host name alone (WebFinger's `acct:` handles may leave the port out).
     pub fn host(&self) -> &str {
         self.base.host_str().unwrap_or("localhost")

@@ -1,19 +1,16 @@
 //! The ActivityPub face of the site: WebFinger, NodeInfo, the instance actor, and the
 //! `application/activity+json` side of member and forum pages (same URL, chosen by `Accept`).
 
-use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use stoa_federation::config::FedData;
 use stoa_federation::discovery::{self, WebfingerError, WebfingerErrorOrDb};
-use stoa_federation::inbox::InboxActivity;
-use stoa_federation::remote::RemoteActor;
-use stoa_federation::{ACTIVITY_JSON, actors, objects, wants_activity_json};
+use stoa_federation::{ACTIVITY_JSON, actors, objects, signatures, wants_activity_json};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::error::{ApiError, PageError};
@@ -45,22 +42,20 @@ const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
 /// an unverifiable signature gets 401 (never a 2xx), so peers may retry with another scheme.
 async fn inbox(
     State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    activity: ActivityData,
+    body: Bytes,
 ) -> Response {
-    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(why) = stoa_federation::check_signed_request(
-        headers.get("signature").and_then(|v| v.to_str().ok()),
-        header(header::DATE),
-        chrono::Utc::now(),
-    ) {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why).into_response();
-    }
     let data = state.federation.to_request_data();
-    // Parsed without requiring `@context`: several servers leave it out of what they send.
-    let result = receive_activity::<InboxActivity, RemoteActor, FedData>(activity, &data).await;
-    match result {
-        Ok(()) => {
+    let request = signatures::Request {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: Some(&body),
+    };
+    match stoa_federation::inbound::receive(&data, &request).await {
+        Ok(_) => {
             state.delivery_wake.notify_one();
             StatusCode::ACCEPTED.into_response()
         }

@@ -11,6 +11,8 @@ pub struct Model {
     pub last_failure_at: Option<DateTimeUtc>,
     pub last_success_at: Option<DateTimeUtc>,
     pub failing_since: Option<DateTimeUtc>,
+    /// `draft-cavage` or `rfc9421`: the signature scheme the server last accepted.
+    pub signature_scheme: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

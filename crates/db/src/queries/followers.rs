@@ -70,23 +70,55 @@ pub async fn is_following<C: ConnectionTrait>(
 }
 
 /// Where a forum's followers receive activities: one inbox per server where the server has a
-/// shared inbox, otherwise each follower's own.
+/// shared inbox, otherwise each follower's own. An inbox on another host than the follower's
+/// id is never used (a follower must not aim the forum's deliveries at a third server).
 pub async fn inboxes<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<Vec<String>, DbErr> {
     use sea_orm::{JoinType, QuerySelect, RelationTrait};
-    let rows: Vec<(Option<String>, Option<String>)> = forum_follower::Entity::find()
-        .select_only()
-        .join(JoinType::InnerJoin, forum_follower::Relation::User.def())
-        .column(crate::user::Column::SharedInboxUrl)
-        .column(crate::user::Column::InboxUrl)
-        .filter(forum_follower::Column::ForumId.eq(forum_id))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> =
+        forum_follower::Entity::find()
+            .select_only()
+            .join(JoinType::InnerJoin, forum_follower::Relation::User.def())
+            .column(crate::user::Column::ApId)
+            .column(crate::user::Column::SharedInboxUrl)
+            .column(crate::user::Column::InboxUrl)
+            .filter(forum_follower::Column::ForumId.eq(forum_id))
+            .into_tuple()
+            .all(db)
+            .await?;
     let mut inboxes: Vec<String> = rows
         .into_iter()
-        .filter_map(|(shared, own)| shared.or(own))
+        .filter_map(|(id, shared, own)| {
+            let host = authority(id.as_deref()?)?;
+            [shared, own]
+                .into_iter()
+                .flatten()
+                .find(|inbox| authority(inbox).is_some_and(|h| h.eq_ignore_ascii_case(host)))
+        })
         .collect();
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
+}
+
+/// The `host[:port]` of an absolute http(s) URL.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    // User information would let `https://victim@evil/` pass for evil's host or the other way.
+    (!authority.contains('@') && !authority.is_empty()).then_some(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn authority_of_urls() {
+        use super::authority;
+        assert_eq!(authority("https://a.example/inbox"), Some("a.example"));
+        assert_eq!(authority("http://a.test:8080"), Some("a.test:8080"));
+        assert_eq!(authority("https://x@b.example/"), None);
+        assert_eq!(authority("ftp://a.example/"), None);
+    }
 }

@@ -18,6 +18,7 @@ async fn ensure_row<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr>
         last_failure_at: Set(None),
         last_success_at: Set(None),
         failing_since: Set(None),
+        signature_scheme: Set(None),
     })
     .on_conflict_do_nothing_on([peer::Column::Host])
     .exec(db)
@@ -67,6 +68,21 @@ pub async fn record_failure<C: ConnectionTrait>(
         .filter(peer::Column::Host.eq(host))
         .filter(peer::Column::FailingSince.is_null())
         .filter(peer::Column::Failures.gte(threshold))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Remembers the signature scheme a server accepted.
+pub async fn remember_signature_scheme<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    scheme: &str,
+) -> Result<(), DbErr> {
+    ensure_row(db, host).await?;
+    peer::Entity::update_many()
+        .col_expr(peer::Column::SignatureScheme, Expr::value(scheme))
+        .filter(peer::Column::Host.eq(host))
         .exec(db)
         .await?;
     Ok(())

@@ -7,6 +7,8 @@ mod api;
 mod common;
 mod federation;
 mod following;
+mod hostile;
 mod pages;
 mod remote_forums;
 mod storage;
+mod wire;
