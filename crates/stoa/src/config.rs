@@ -35,6 +35,10 @@ pub struct Config {
     /// Seconds in the unit of the delivery retry schedule: a failed delivery is tried again
     /// after 2, 4, 8 … units (up to 480), for about 40 hours in all at the default of 60.
     pub delivery_retry_unit_secs: u64,
+    /// ActivityPub GETs need a valid HTTP signature from the server asking (WebFinger,
+    /// NodeInfo and the instance actor stay open).
+    #[serde(deserialize_with = "flag")]
+    pub authorized_fetch: bool,
 }
 
 /// A yes/no setting: `true`/`false` in the file; in the environment also `1`/`0`, `yes`/`no`.
@@ -80,12 +84,13 @@ impl Default for Config {
             log: "info".into(),
             dev_federation: false,
             delivery_retry_unit_secs: 60,
+            authorized_fetch: false,
         }
     }
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 11] = [
     "data_dir",
     "database_url",
     "bind",
@@ -96,6 +101,7 @@ const ENV_KEYS: [&str; 10] = [
     "log",
     "dev_federation",
     "delivery_retry_unit_secs",
+    "authorized_fetch",
 ];
 
 impl Config {

@@ -148,6 +148,7 @@ async fn serve(config: Config) -> Result<()> {
     );
     web_config.delivery_retry_unit =
         std::time::Duration::from_secs(config.delivery_retry_unit_secs);
+    web_config.authorized_fetch = config.authorized_fetch;
     if config.dev_federation {
         tracing::warn!("development federation: http ids and loopback peers are allowed");
     }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authorized_fetch;
 pub mod csrf;
 pub mod error;
 pub mod federation;
@@ -30,6 +31,10 @@ pub fn router(state: AppState) -> Router {
         .merge(federation::routes())
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authorized_fetch::require_signature,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

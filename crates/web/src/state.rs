@@ -21,6 +21,8 @@ pub struct WebConfig {
     pub urls: stoa_federation::urls::Urls,
     /// The unit of the delivery retry schedule: a minute, unless the operator shortens it.
     pub delivery_retry_unit: std::time::Duration,
+    /// ActivityPub GETs need a valid signature (WebFinger, NodeInfo and `/actor` excepted).
+    pub authorized_fetch: bool,
 }
 
 impl WebConfig {
@@ -31,6 +33,7 @@ impl WebConfig {
             site_name,
             trust_forwarded_for,
             delivery_retry_unit: stoa_federation::delivery::RETRY_UNIT,
+            authorized_fetch: false,
         }
     }
 

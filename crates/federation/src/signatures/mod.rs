@@ -24,7 +24,7 @@ use http::{HeaderMap, Method, Uri};
 use url::Url;
 
 pub use keys::{PrivateKey, PublicKey};
-pub use outbound::{SignedHeaders, post_headers};
+pub use outbound::{SignedHeaders, get_headers, post_headers};
 
 /// How old a signed request may be.
 pub const MAX_AGE: Duration = Duration::from_secs(3600);
@@ -149,6 +149,9 @@ pub fn check(request: &Request, receiver: &Receiver) -> Result<Signed, Signature
                 "the {name} header is repeated"
             )));
         }
+    }
+    if !headers.contains_key("signature") && !headers.contains_key("signature-input") {
+        return Err(SignatureError::new("the request is not signed"));
     }
     let host = single(headers, "host")?.unwrap_or(receiver.authority);
     if !host.eq_ignore_ascii_case(receiver.authority) {

@@ -48,49 +48,67 @@ pub fn post_headers(
     now: SystemTime,
 ) -> Result<SignedHeaders, SignatureError> {
     match scheme {
-        Scheme::Cavage => cavage_headers(url, body, key_id, key, now),
-        Scheme::Rfc9421 => rfc9421_headers(url, body, key_id, key, now),
+        Scheme::Cavage => cavage_headers("POST", url, Some(body), key_id, key, now),
+        Scheme::Rfc9421 => rfc9421_headers("POST", url, Some(body), key_id, key, now),
+    }
+}
+
+/// The headers of a signed GET of `url` (authorized fetch): `Host`, `Date` and the signature.
+pub fn get_headers(
+    scheme: Scheme,
+    url: &Url,
+    key_id: &str,
+    key: &PrivateKey,
+    now: SystemTime,
+) -> Result<SignedHeaders, SignatureError> {
+    match scheme {
+        Scheme::Cavage => cavage_headers("GET", url, None, key_id, key, now),
+        Scheme::Rfc9421 => rfc9421_headers("GET", url, None, key_id, key, now),
     }
 }
 
 fn cavage_headers(
+    method: &str,
     url: &Url,
-    body: &[u8],
+    body: Option<&[u8]>,
     key_id: &str,
     key: &PrivateKey,
     now: SystemTime,
 ) -> Result<SignedHeaders, SignatureError> {
     let host = authority(url)?;
     let date = httpdate::fmt_http_date(now);
-    let digest = format!("SHA-256={}", STANDARD.encode(Sha256::digest(body)));
-    let mut covered = BTreeMap::new();
-    covered.insert("host".to_owned(), host.clone());
-    covered.insert("date".to_owned(), date.clone());
-    covered.insert("digest".to_owned(), digest.clone());
-    covered.insert("content-type".to_owned(), CONTENT_TYPE.to_owned());
+    let mut headers = vec![("host", host), ("date", date)];
+    if let Some(body) = body {
+        headers.push((
+            "digest",
+            format!("SHA-256={}", STANDARD.encode(Sha256::digest(body))),
+        ));
+        headers.push(("content-type", CONTENT_TYPE.to_owned()));
+    }
+    let covered: BTreeMap<String, String> = headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect();
     // Without `(created)`: several servers (Pleroma, older Mastodon) need `date` signed instead.
     let signature = http_signature_normalization::Config::new()
         .mastodon_compat()
-        .begin_sign("POST", &target(url), covered)
+        .begin_sign(method, &target(url), covered)
         .map_err(|e| SignatureError::new(format!("signing: {e}")))?
         .sign(key_id.to_owned(), |signing_string| {
             key.sign(signing_string.as_bytes())
                 .map(|bytes| STANDARD.encode(bytes))
         })?
         .signature_header();
-    Ok(vec![
-        ("host", host),
-        ("date", date),
-        ("digest", digest),
-        ("content-type", CONTENT_TYPE.to_owned()),
-        ("signature", signature),
-    ])
+    headers.push(("signature", signature));
+    Ok(headers)
 }
 
-/// RFC 9421: covers the method, target, authority, date and `Content-Digest` (RFC 9530).
-pub fn rfc9421_headers(
+/// RFC 9421: covers the method, target, authority, date and, with a body, its
+/// `Content-Digest` (RFC 9530).
+fn rfc9421_headers(
+    method: &str,
     url: &Url,
-    body: &[u8],
+    body: Option<&[u8]>,
     key_id: &str,
     key: &PrivateKey,
     now: SystemTime,
@@ -100,25 +118,31 @@ pub fn rfc9421_headers(
     }
     let host = authority(url)?;
     let date = httpdate::fmt_http_date(now);
-    let content_digest = super::digest::content_digest(body);
     let created = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| SignatureError::new("the clock is before 1970"))?
         .as_secs();
-    let params = format!(
-        r#"("@method" "@target-uri" "@authority" "date" "content-digest");created={created};keyid="{key_id}";alg="rsa-v1_5-sha256""#
-    );
-    let base = format!(
-        "\"@method\": POST\n\"@target-uri\": {url}\n\"@authority\": {}\n\"date\": {date}\n\"content-digest\": {content_digest}\n\"@signature-params\": {params}",
+    let mut base = format!(
+        "\"@method\": {method}\n\"@target-uri\": {url}\n\"@authority\": {}\n\"date\": {date}\n",
         host.to_ascii_lowercase()
     );
+    let mut headers = vec![("host", host), ("date", date)];
+    let components = match body {
+        Some(body) => {
+            let digest = super::digest::content_digest(body);
+            base.push_str(&format!("\"content-digest\": {digest}\n"));
+            headers.push(("content-digest", digest));
+            headers.push(("content-type", CONTENT_TYPE.to_owned()));
+            r#""@method" "@target-uri" "@authority" "date" "content-digest""#
+        }
+        None => r#""@method" "@target-uri" "@authority" "date""#,
+    };
+    let params =
+        format!(r#"({components});created={created};keyid="{key_id}";alg="rsa-v1_5-sha256""#);
+    base.push_str("\"@signature-params\": ");
+    base.push_str(&params);
     let signature = STANDARD.encode(key.sign(base.as_bytes())?);
-    Ok(vec![
-        ("host", host),
-        ("date", date),
-        ("content-digest", content_digest),
-        ("content-type", CONTENT_TYPE.to_owned()),
-        ("signature-input", format!("sig1={params}")),
-        ("signature", format!("sig1=:{signature}:")),
-    ])
+    headers.push(("signature-input", format!("sig1={params}")));
+    headers.push(("signature", format!("sig1=:{signature}:")));
+    Ok(headers)
 }

@@ -58,6 +58,8 @@ pub struct Options {
     /// Run the delivery worker (off where a test counts the SQL statements of a page, which
     /// the worker's polling would add to).
     pub delivery_worker: bool,
+    /// ActivityPub GETs need a signature.
+    pub authorized_fetch: bool,
 }
 
 impl TestApp {
@@ -67,6 +69,7 @@ impl TestApp {
             host: None,
             production_federation: false,
             delivery_worker: true,
+            authorized_fetch: false,
         })
         .await
     }
@@ -96,11 +99,12 @@ impl TestApp {
             options.host.unwrap_or("127.0.0.1"),
             addr.port()
         );
-        let config = WebConfig::new(
+        let mut config = WebConfig::new(
             url::Url::parse(options.base_url.as_deref().unwrap_or(&base)).unwrap(),
             "Stoa".into(),
             false,
         );
+        config.authorized_fetch = options.authorized_fetch;
         // Development federation: tests talk to peers on loopback over http.
         let state = AppState::new(db.clone(), config, !options.production_federation)
             .await

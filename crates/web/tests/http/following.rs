@@ -342,6 +342,7 @@ fn loopback() -> Options {
         host: Some("localhost"),
         production_federation: false,
         delivery_worker: true,
+        authorized_fetch: false,
     }
 }
 
@@ -951,6 +952,7 @@ async fn in_production_loopback_peers_are_never_fetched() {
         host: Some("localhost"),
         production_federation: true,
         delivery_worker: true,
+        authorized_fetch: false,
     })
     .await;
     let peer = start_peer().await;

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use stoa_federation::remote::{ActorDocument, ActorEndpoints};
-use stoa_federation::signatures::{PrivateKey, Scheme, post_headers};
+use stoa_federation::signatures::{PrivateKey, Scheme, get_headers, post_headers};
 use url::Url;
 
 use crate::common::{Options, TestApp};
@@ -27,6 +27,7 @@ fn loopback() -> Options {
         host: Some("localhost"),
         production_federation: false,
         delivery_worker: true,
+        authorized_fetch: false,
     }
 }
 
@@ -473,4 +474,128 @@ async fn html_built_to_stall_the_parser_is_stored_at_once_as_its_text() {
             .iter()
             .any(|b| b.contains("reopened words") && !b.contains("<b"))
     );
+}
+
+impl Peer {
+    /// A GET of `url` asking for ActivityPub, signed in `scheme` or (`None`) not at all.
+    async fn get(&self, scheme: Option<Scheme>, url: &str) -> (StatusCode, String) {
+        let mut headers = HeaderMap::new();
+        if let Some(scheme) = scheme {
+            let parsed = Url::parse(url).unwrap();
+            let signed = get_headers(
+                scheme,
+                &parsed,
+                &self.key_id(),
+                &self.key,
+                SystemTime::now(),
+            )
+            .unwrap();
+            for (name, value) in signed {
+                headers.append(name, HeaderValue::from_str(&value).unwrap());
+            }
+        }
+        headers.insert(
+            "accept",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        let response = reqwest::Client::new()
+            .get(url)
+            .headers(headers)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn with_authorized_fetch_only_signed_requests_read_documents() {
+    let app = TestApp::spawn_with(Options {
+        authorized_fetch: true,
+        ..loopback()
+    })
+    .await;
+    let peer = start_peer(Profile {
+        username: "reader",
+        name: "Reader",
+        shared_inbox: None,
+    })
+    .await;
+    let alice = app.member("alice").await;
+    let (thread, _) = alice
+        .thread("books", "Members only", "Signed readers only")
+        .await;
+    let page = app.url(&format!("/t/{thread}"));
+
+    let (status, body) = peer.get(None, &page).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("not signed"), "{body}");
+    for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
+        let (status, body) = peer.get(Some(scheme), &page).await;
+        assert_eq!(status, StatusCode::OK, "{scheme:?}: {body}");
+        assert!(body.contains("Members only"), "{body}");
+        let (status, _) = peer.get(Some(scheme), &app.url("/f/books/outbox")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // A signature made for another document does not open this one.
+    let other = Url::parse(&app.url("/f/books")).unwrap();
+    let mut headers = HeaderMap::new();
+    for (name, value) in get_headers(
+        Scheme::Cavage,
+        &other,
+        &peer.key_id(),
+        &peer.key,
+        SystemTime::now(),
+    )
+    .unwrap()
+    {
+        headers.append(name, HeaderValue::from_str(&value).unwrap());
+    }
+    headers.insert(
+        "accept",
+        HeaderValue::from_static("application/activity+json"),
+    );
+    let response = reqwest::Client::new()
+        .get(&page)
+        .headers(headers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // Unsigned, a forum's actor document carries its key and nothing more.
+    let (status, body) = peer.get(None, &app.url("/f/books")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let document: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(document["type"], "Group");
+    assert!(document["publicKey"]["publicKeyPem"].is_string());
+    assert!(
+        document.get("outbox").is_none() && document.get("summary").is_none(),
+        "{document:#}"
+    );
+    let (_, body) = peer.get(Some(Scheme::Cavage), &app.url("/f/books")).await;
+    let document: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        document.get("outbox").is_some(),
+        "signed, the whole document"
+    );
+
+    // What servers need to find keys and names stays open, and so do the pages.
+    for path in ["/actor", "/nodeinfo/2.1"] {
+        let (status, body) = peer.get(None, &app.url(path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    let host = app.base.trim_start_matches("http://");
+    let (status, _) = peer
+        .get(
+            None,
+            &app.url(&format!(
+                "/.well-known/webfinger?resource=acct:books@{host}"
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = app.browser().get(&format!("/t/{thread}")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("Signed readers only"));
 }

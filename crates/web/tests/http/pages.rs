@@ -93,6 +93,7 @@ async fn secure_cookies_on_https_instances() {
         host: None,
         production_federation: false,
         delivery_worker: true,
+        authorized_fetch: false,
     })
     .await;
     let page = app.browser().register("sam", "a long password").await;
@@ -643,6 +644,7 @@ async fn sql_queries_per_page_stay_few_and_do_not_grow_with_the_thread() {
         host: None,
         production_federation: false,
         delivery_worker: false,
+        authorized_fetch: false,
     })
     .await;
     let alice = app.member("alice").await;

@@ -15,6 +15,7 @@ fn loopback() -> Options {
         host: Some("localhost"),
         production_federation: false,
         delivery_worker: true,
+        authorized_fetch: false,
     }
 }
 
