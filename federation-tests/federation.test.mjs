@@ -146,6 +146,99 @@ test("the Fedify peer follows a forum, sees its threads, and joins them", async 
   );
 });
 
+test("the Fedify peer's RFC 9421 signatures verify on the first knock", async () => {
+  // A forum no other test follows, on the instance the peer has not written to yet: Fedify
+  // remembers per server which scheme worked, so this is the peer's very first knock there.
+  const token = await b.member("bea");
+  const forum = `${b.base}/f/music`;
+  const inboxOf = (url) => ({ id: new URL(url), inboxId: new URL(`${url}/inbox`) });
+  await peer.send(inboxOf(forum), peer.follow(forum));
+  await peer.waitFor("Accept from the music forum", (activity) => activity.type === "Accept" && activity.actor === forum);
+  const thread = await b.api("POST", "/api/v1/forums/music/threads", { title: "First knock", body: "Knock knock." }, token);
+  assert.equal(thread.status, 201);
+  const pageId = `${b.base}/t/${thread.body.id}`;
+  await peer.send(inboxOf(`${b.base}/u/bea`), peer.reply(pageId, "<p>Who is there?</p>", `${b.base}/u/bea`));
+  await peer.send({ id: new URL(forum), inboxId: new URL(`${b.base}/inbox`) }, peer.like(pageId));
+  await until("the peer's reply and like land", async () => {
+    const posts = (await b.api("GET", `/api/v1/threads/${thread.body.id}`)).body.posts;
+    return posts.length === 2 && posts[0].like_count === 1;
+  });
+
+  // A forum inbox, a member inbox and the shared inbox: each took RFC 9421 the first time, so
+  // the peer never fell back to draft-cavage.
+  const posts = peer.outgoing.filter((request) => request.method === "POST" && new URL(request.url).origin === b.base);
+  const listed = JSON.stringify(posts, null, 1);
+  assert.equal(posts.length, 3, listed);
+  assert.deepEqual(posts.filter((request) => request.status === 401), [], `a POST was refused: ${listed}`);
+  for (const request of posts) {
+    assert.equal(request.scheme, "rfc9421", listed);
+    assert.ok(request.status >= 200 && request.status < 300, listed);
+  }
+});
+
+test("in authorized-fetch mode Stoa refuses the peer's unsigned GET and answers its signed one", async () => {
+  const d = await startStoa({ env: { STOA_AUTHORIZED_FETCH: "1" } });
+  const reader = await startPeer(await freePort());
+  try {
+    const token = await d.member("dora");
+    const title = "For signed readers";
+    const thread = await d.api("POST", "/api/v1/forums/books/threads", { title, body: "Show your key." }, token);
+    assert.equal(thread.status, 201);
+    const pageId = `${d.base}/t/${thread.body.id}`;
+
+    // The thread: refused unsigned, served signed in either scheme.
+    assert.equal((await reader.fetchUnsigned(pageId)).status, 401);
+    for (const spec of ["rfc9421", "draft-cavage-http-signatures-12"]) {
+      const signed = await reader.fetchSigned(pageId, spec);
+      assert.equal(signed.status, 200, `${spec}: ${JSON.stringify(signed.body)}`);
+      assert.equal(signed.body.type, "Page");
+      assert.equal(signed.body.name, title);
+    }
+    // Fedify's own signed lookup gets in on its first knock.
+    const before = reader.outgoing.length;
+    const page = await reader.lookup(pageId);
+    assert.equal(page?.name?.toString(), title);
+    assert.deepEqual(
+      reader.outgoing.slice(before).map(({ scheme, status }) => ({ scheme, status })),
+      [{ scheme: "rfc9421", status: 200 }],
+    );
+
+    // Following still works: Stoa reads the peer's actor, and the peer checks the signatures of
+    // the Accept and of the Announce of a new thread with the forum's key. Fedify fetches that key
+    // signed for its personal inbox and unsigned for its shared one (unless cached by then);
+    // either way Stoa answers.
+    const forum = `${d.base}/f/books`;
+    await reader.send({ id: new URL(forum), inboxId: new URL(`${forum}/inbox`) }, reader.follow(forum));
+    await reader.waitFor("Accept", (activity) => activity.type === "Accept" && activity.actor === forum);
+    const later = await d.api("POST", "/api/v1/forums/books/threads", { title: "After the follow", body: "Announced." }, token);
+    assert.equal(later.status, 201);
+    await reader.waitFor("Announce of the thread started after the follow", (activity) =>
+      activity.type === "Announce" && JSON.stringify(activity).includes(`${d.base}/t/${later.body.id}`),
+    );
+    const keyFetches = reader.outgoing.filter((request) => request.method === "GET" && request.url.split("#")[0] === forum);
+    assert.ok(keyFetches.length > 0);
+    assert.ok(keyFetches.every((request) => request.status === 200), JSON.stringify(keyFetches, null, 1));
+
+    // Unsigned, the forum's actor document is the key only, and that is enough for Fedify.
+    const keyOnly = await reader.fetchUnsigned(forum);
+    assert.equal(keyOnly.status, 200);
+    assert.deepEqual(
+      Object.keys(keyOnly.body).filter((key) => key !== "@context").sort(),
+      ["id", "inbox", "preferredUsername", "publicKey", "type"],
+    );
+    assert.equal(keyOnly.body.id, forum);
+    const key = await reader.fetchKey(keyOnly.body.publicKey.id);
+    assert.equal(key?.ownerId?.href, forum);
+    const full = await reader.fetchSigned(forum);
+    assert.equal(full.status, 200);
+    assert.equal(full.body.type, "Group");
+    assert.ok(full.body.outbox, "a signed fetch gets the whole actor document");
+  } finally {
+    await reader.stop();
+    await d.stop();
+  }
+});
+
 test("a member of one Stoa follows a forum of another and joins its threads", async () => {
   const ada = await a.member("ada");
   const bo = await b.member("bo");

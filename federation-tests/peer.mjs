@@ -1,15 +1,70 @@
 // An independent ActivityPub peer built on Fedify: one Person ("peer") with its own RSA key,
-// a personal and a shared inbox that record every activity whose signature Fedify verified, and
-// helpers to send activities. Served over plain HTTP on loopback.
+// a personal and a shared inbox that record every activity whose signature Fedify verified,
+// helpers to send activities and to read documents signed or unsigned, and a log of every HTTP
+// request the peer made. Served over plain HTTP on loopback.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
-import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Accept, Announce, Create, Endpoints, Follow, Like, Note, Person, Undo, Update, Delete } from "@fedify/vocab";
+import { createFederation, fetchKey, generateCryptoKeyPair, MemoryKvStore, signRequest } from "@fedify/fedify";
+import {
+  Accept,
+  Announce,
+  Create,
+  CryptographicKey,
+  Delete,
+  Endpoints,
+  Follow,
+  Like,
+  Note,
+  Person,
+  Undo,
+  Update,
+} from "@fedify/vocab";
+
+const AP = "application/activity+json";
+
+// Fedify makes all its HTTP requests through `globalThis.fetch`, looked up at each call, so one
+// wrapper sees them all. Whatever a peer does (serving a request, sending, reading) runs inside
+// its own log, so two peers in one process, and the tests' own requests, are told apart.
+const outgoingLog = new AsyncLocalStorage();
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const log = outgoingLog.getStore();
+  if (log === undefined) return await plainFetch(input, init);
+  const request = input instanceof Request ? input : undefined;
+  // Read off the arguments rather than copied into a new Request, which would consume the body.
+  const headers = new Headers(init?.headers ?? request?.headers);
+  const entry = {
+    method: (init?.method ?? request?.method ?? "GET").toUpperCase(),
+    url: request?.url ?? String(input),
+    scheme: headers.has("signature-input") ? "rfc9421" : headers.has("signature") ? "draft-cavage" : "unsigned",
+    status: null,
+  };
+  log.push(entry);
+  const response = await plainFetch(input, init);
+  entry.status = response.status;
+  return response;
+};
+
+// The status and body (JSON when it parses) of a response.
+async function readResponse(response) {
+  const text = await response.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: kept as text.
+  }
+  return { status: response.status, body };
+}
 
 export async function startPeer(port) {
   const base = `http://localhost:${port}`;
   const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
   const received = [];
+  // Every request this peer made, in the order made: { method, url, scheme, status }, where scheme
+  // is "rfc9421", "draft-cavage" or "unsigned", and status stays null if no response came.
+  const outgoing = [];
   const federation = createFederation({
     kv: new MemoryKvStore(),
     origin: base,
@@ -45,7 +100,8 @@ export async function startPeer(port) {
     .on(Like, record)
     .on(Undo, record);
 
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => outgoingLog.run(outgoing, () => serve(req, res)));
+  const serve = async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
@@ -65,7 +121,7 @@ export async function startPeer(port) {
     });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
-  });
+  };
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
 
   const context = () => federation.createContext(new URL(base), undefined);
@@ -77,6 +133,7 @@ export async function startPeer(port) {
     base,
     actorId,
     received,
+    outgoing,
     // Stops listening and drops open connections, as a server that went down would.
     stop: () =>
       new Promise((resolve) => {
@@ -84,7 +141,38 @@ export async function startPeer(port) {
         server.closeAllConnections();
       }),
     async send(recipient, activity) {
-      await context().sendActivity({ identifier: "peer" }, recipient, activity);
+      await outgoingLog.run(outgoing, () => context().sendActivity({ identifier: "peer" }, recipient, activity));
+    },
+    // A GET for the ActivityPub document at url, signed with the peer's key in the given scheme
+    // ("rfc9421" or "draft-cavage-http-signatures-12"), tried once: { status, body }.
+    async fetchSigned(url, spec = "rfc9421") {
+      return await outgoingLog.run(outgoing, async () => {
+        const [{ keyId }] = await context().getActorKeyPairs("peer");
+        const request = new Request(url, { headers: { accept: AP } });
+        return await readResponse(await fetch(await signRequest(request, keyPair.privateKey, keyId, { spec })));
+      });
+    },
+    // The same GET, unsigned: { status, body }.
+    async fetchUnsigned(url) {
+      return await outgoingLog.run(outgoing, async () => readResponse(await fetch(url, { headers: { accept: AP } })));
+    },
+    // A public key as Fedify fetches one to check a delivery to its shared inbox: unsigned,
+    // through the federation's own loader (whose short-lived cache only ever holds what it fetched
+    // unsigned), bypassing the key cache. Null if no usable key was found.
+    async fetchKey(keyId) {
+      return await outgoingLog.run(outgoing, async () => {
+        const { documentLoader, contextLoader } = context();
+        return (await fetchKey(new URL(keyId), CryptographicKey, { documentLoader, contextLoader })).key;
+      });
+    },
+    // The object at url as Fedify's own lookup reads it: through the loader that signs as the
+    // peer, RFC 9421 first and draft-cavage if refused. Null if it could not be read.
+    async lookup(url) {
+      return await outgoingLog.run(outgoing, async () => {
+        const ctx = context();
+        const documentLoader = await ctx.getDocumentLoader({ identifier: "peer" });
+        return await ctx.lookupObject(url, { documentLoader });
+      });
     },
     follow(target) {
       return new Follow({ id: nextId("follows"), actor: actorId, object: new URL(target) });

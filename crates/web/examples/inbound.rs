@@ -7,6 +7,9 @@
 //! cargo run --release -p stoa-web --example inbound [activities] [members] [connections]
 //! ```
 //!
+//! With `STOA_BENCH_DATABASE_URL=postgres://…/postgres` the server runs on a fresh PostgreSQL
+//! database made on that server (and dropped afterwards) instead of SQLite.
+//!
 //! Every request is signed ahead of time by activitypub_federation itself (draft-cavage with
 //! `Digest`, as Stoa requires): the tool sends each activity once to a capturing listener on the
 //! port Stoa will use, keeps the signed request, and replays it to Stoa later, so the timed run
@@ -244,13 +247,18 @@ impl Drop for Server {
     }
 }
 
-fn start_stoa(binary: &std::path::Path, port: u16, data_dir: &std::path::Path) -> Server {
+fn start_stoa(
+    binary: &std::path::Path,
+    port: u16,
+    data_dir: &std::path::Path,
+    database: &str,
+) -> Server {
     let child = Command::new(binary)
         .arg("serve")
         .env("STOA_BIND", format!("127.0.0.1:{port}"))
         .env("STOA_BASE_URL", format!("http://localhost:{port}"))
         .env("STOA_DATA_DIR", data_dir)
-        .env("STOA_DATABASE_URL", "")
+        .env("STOA_DATABASE_URL", database)
         .env("STOA_DEV_FEDERATION", "1")
         .env("STOA_LOG", "error")
         .stdout(Stdio::null())
@@ -258,6 +266,27 @@ fn start_stoa(binary: &std::path::Path, port: u16, data_dir: &std::path::Path) -
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
     Server(child)
+}
+
+/// The database the server runs on: a fresh one on the PostgreSQL server named by
+/// `STOA_BENCH_DATABASE_URL` (its name and the connection to drop it afterwards), or SQLite
+/// in the data folder when that is unset.
+async fn bench_database() -> Option<(String, String, stoa_db::DatabaseConnection)> {
+    use stoa_db::ConnectionTrait;
+    let admin = std::env::var("STOA_BENCH_DATABASE_URL").ok()?;
+    let connection = stoa_db::connect(&admin).await.expect("connect to PostgreSQL");
+    let name = format!("stoa_bench_{}", std::process::id());
+    connection
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop an old bench database");
+    connection
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the bench database");
+    let mut url = Url::parse(&admin).expect("STOA_BENCH_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some((url.to_string(), name, connection))
 }
 
 async fn wait_until_up(client: &reqwest::Client, base: &str) {
@@ -346,7 +375,13 @@ async fn main() {
     };
     let base = format!("http://localhost:{port}");
     let data_dir = tempfile::tempdir().unwrap();
-    let server = start_stoa(&binary, port, data_dir.path());
+    let database = bench_database().await;
+    println!(
+        "database: {}",
+        if database.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let url = database.as_ref().map(|(url, _, _)| url.as_str()).unwrap_or("");
+    let server = start_stoa(&binary, port, data_dir.path(), url);
     wait_until_up(&client, &base).await;
     client
         .post(format!("{base}/api/v1/accounts"))
@@ -474,7 +509,13 @@ async fn main() {
     // The first activity of each member makes Stoa fetch that member once: sent before timing.
     let warmup: Vec<Signed> = signed.drain(..members.min(signed.len())).collect();
 
-    let server = start_stoa(&binary, port, data_dir.path());
+    let database = bench_database().await;
+    println!(
+        "database: {}",
+        if database.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let url = database.as_ref().map(|(url, _, _)| url.as_str()).unwrap_or("");
+    let server = start_stoa(&binary, port, data_dir.path(), url);
     let pid = server.0.id();
     wait_until_up(&client, &base).await;
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
@@ -545,4 +586,10 @@ async fn main() {
         view["reply_count"].as_i64().unwrap_or(-1)
     );
     drop(server);
+    if let Some((_, name, connection)) = database {
+        use stoa_db::ConnectionTrait;
+        let _ = connection
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await;
+    }
 }
