@@ -179,14 +179,20 @@ pub async fn reply_many<C: ConnectionTrait + TransactionTrait>(
         };
         events.push(crate::events::new_event(author, &event, now)?);
     }
+    // The counters last, and each kind in id order: several processes may write to one
+    // PostgreSQL database, and rows locked late and in one order are held briefly and never
+    // deadlock.
+    outbox::append_many(&txn, events).await?;
+    thread_counts.sort_by_key(|(thread, _, _)| thread.id);
     for (thread, count, last_author) in &thread_counts {
         threads::record_replies(&txn, thread.id, *count, *last_author, now).await?;
     }
+    forum_counts.sort_by_key(|forum| forum.forum_id);
     for forum in &forum_counts {
         forums::record_new_posts(&txn, forum).await?;
     }
+    author_counts.sort_unstable();
     users::add_post_counts(&txn, &author_counts).await?;
-    outbox::append_many(&txn, events).await?;
     txn.commit().await?;
 
     Ok(replies
@@ -272,23 +278,39 @@ impl ReplyQueue {
     }
 }
 
-async fn write_batches(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if (2..GATHER_BELOW).contains(&batch.len()) {
-            // Several were waiting, so a burst is arriving: a moment's wait lets the requests
-            // being verified join this transaction, and every commit saved is CPU given back to
-            // verifying. A lone reply is written at once.
-            tokio::time::sleep(GATHER_FOR).await;
-            while batch.len() < MAX_BATCH {
-                match jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
+/// Takes the next batch: whatever is waiting, after a moment's wait for more when a burst is
+/// arriving.
+async fn gather(jobs: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> bool {
+    if jobs.recv_many(batch, MAX_BATCH).await == 0 {
+        return false;
+    }
+    if (2..GATHER_BELOW).contains(&batch.len()) {
+        // Several were waiting, so a burst is arriving: a moment's wait lets the requests
+        // being verified join this transaction, and every commit saved is CPU given back to
+        // verifying. A lone reply is written at once.
+        tokio::time::sleep(GATHER_FOR).await;
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
             }
         }
+    }
+    true
+}
+
+async fn write_batches(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while gather(&mut jobs, &mut batch).await {
         let (replies, answers): (Vec<IncomingReply>, Vec<_>) = batch.drain(..).unzip();
-        let outcomes = match reply_many(&db, &replies).await {
+        let started = std::time::Instant::now();
+        let written = reply_many(&db, &replies).await;
+        tracing::debug!(
+            size = replies.len(),
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "reply batch written"
+        );
+        let outcomes = match written {
             Ok(outcomes) => outcomes,
             Err(err) => {
                 // The transaction failed as a whole (say, another process stored one of these

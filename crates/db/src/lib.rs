@@ -40,7 +40,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .foreign_keys(true)
             });
     } else {
-        options.max_connections(16);
+        // Kept open: the reply writers and the delivery worker use some all the time.
+        options.max_connections(16).min_connections(4);
     }
     Database::connect(options).await
 }

@@ -19,7 +19,7 @@ use crate::objects::{self, PUBLIC, PostObject};
 
 /// Processes the oldest pending events, up to a batch, in one transaction; returns how many.
 pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
-    let pending = outbox::pending(&data.db, 100).await?;
+    let pending = outbox::pending(&data.db, EVENTS_PER_ROUND).await?;
     if pending.is_empty() {
         return Ok(0);
     }
@@ -33,6 +33,11 @@ pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
     txn.commit().await?;
     Ok(pending.len())
 }
+
+/// Most events turned into deliveries in one transaction. Inbound replies can add thousands a
+/// second: each round's transaction holds the write lock, so fewer, larger rounds leave it to
+/// the reply writer more often.
+pub const EVENTS_PER_ROUND: u64 = 1_000;
 
 /// Each forum of a batch and where its followers receive activities, read once per batch: a
 /// busy thread's events mostly name the same forum, often one nobody follows.

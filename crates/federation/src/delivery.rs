@@ -320,8 +320,16 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
 pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
     loop {
         let data = config.to_request_data();
-        if let Err(e) = crate::broadcast::process_pending(&data).await {
-            tracing::warn!(error = %e, "turning outbox events into deliveries failed");
+        // A full round means more are waiting: take them now, not after the next wait.
+        loop {
+            match crate::broadcast::process_pending(&data).await {
+                Ok(done) if done as u64 >= crate::broadcast::EVENTS_PER_ROUND => {}
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "turning outbox events into deliveries failed");
+                    break;
+                }
+            }
         }
         if let Err(e) = crate::following::resend_pending(&data, Utc::now()).await {
             tracing::warn!(error = %e, "sending unanswered Follows again failed");

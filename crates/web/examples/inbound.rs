@@ -260,7 +260,11 @@ fn start_stoa(
         .env("STOA_DATA_DIR", data_dir)
         .env("STOA_DATABASE_URL", database)
         .env("STOA_DEV_FEDERATION", "1")
-        .env("STOA_LOG", "error")
+        // `STOA_BENCH_LOG=stoa_core=debug` shows each reply batch's size and time.
+        .env(
+            "STOA_LOG",
+            std::env::var("STOA_BENCH_LOG").unwrap_or_else(|_| "error".into()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -274,7 +278,9 @@ fn start_stoa(
 async fn bench_database() -> Option<(String, String, stoa_db::DatabaseConnection)> {
     use stoa_db::ConnectionTrait;
     let admin = std::env::var("STOA_BENCH_DATABASE_URL").ok()?;
-    let connection = stoa_db::connect(&admin).await.expect("connect to PostgreSQL");
+    let connection = stoa_db::connect(&admin)
+        .await
+        .expect("connect to PostgreSQL");
     let name = format!("stoa_bench_{}", std::process::id());
     connection
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
@@ -378,9 +384,16 @@ async fn main() {
     let database = bench_database().await;
     println!(
         "database: {}",
-        if database.is_some() { "PostgreSQL" } else { "SQLite" }
+        if database.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
-    let url = database.as_ref().map(|(url, _, _)| url.as_str()).unwrap_or("");
+    let url = database
+        .as_ref()
+        .map(|(url, _, _)| url.as_str())
+        .unwrap_or("");
     let server = start_stoa(&binary, port, data_dir.path(), url);
     wait_until_up(&client, &base).await;
     client
@@ -509,12 +522,6 @@ async fn main() {
     // The first activity of each member makes Stoa fetch that member once: sent before timing.
     let warmup: Vec<Signed> = signed.drain(..members.min(signed.len())).collect();
 
-    let database = bench_database().await;
-    println!(
-        "database: {}",
-        if database.is_some() { "PostgreSQL" } else { "SQLite" }
-    );
-    let url = database.as_ref().map(|(url, _, _)| url.as_str()).unwrap_or("");
     let server = start_stoa(&binary, port, data_dir.path(), url);
     let pid = server.0.id();
     wait_until_up(&client, &base).await;
