@@ -322,3 +322,55 @@ fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[test]
+fn ed25519_keys_verify_their_signatures() {
+    use base64::Engine;
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("a key");
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("the pair");
+    // SubjectPublicKeyInfo of an Ed25519 key: the algorithm, then the 32 bytes.
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend_from_slice(pair.public_key().as_ref());
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    );
+    let key = PublicKey::from_pem(&pem).expect("an Ed25519 key");
+    assert!(matches!(key, PublicKey::Ed25519(_)));
+    let signature = pair.sign(b"the signature base");
+    assert_eq!(
+        key.verify(
+            Algorithm::Ed25519,
+            b"the signature base",
+            signature.as_ref()
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        key.verify(
+            Algorithm::FromKey,
+            b"the signature base",
+            signature.as_ref()
+        ),
+        Ok(())
+    );
+    assert!(
+        key.verify(Algorithm::Ed25519, b"another base", signature.as_ref())
+            .is_err()
+    );
+    // An RSA algorithm with an Ed25519 key is refused before any verification.
+    assert!(
+        key.verify(
+            Algorithm::RsaSha256,
+            b"the signature base",
+            signature.as_ref()
+        )
+        .unwrap_err()
+        .0
+        .contains("does not fit")
+    );
+}
