@@ -576,7 +576,15 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
     app.state.delivery_wake.notify_one();
     let received = peer.wait_for("Announce").await;
     assert_eq!(received["id"], activity["id"]);
-    let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+    // The worker records the outcome once the receiver has answered: a moment after it arrives.
+    let mut rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+    for _ in 0..100 {
+        if rows[0].delivered_at.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+    }
     assert!(rows[0].delivered_at.is_some());
     assert_eq!(rows[0].attempts, 2);
 }

@@ -37,6 +37,8 @@ struct Peer {
     id: Url,
     key: PrivateKey,
     received: Arc<Mutex<Vec<String>>>,
+    /// Each POST that reached it: the scheme it was signed with and the status it got.
+    knocks: Arc<Mutex<Vec<(Scheme, u16)>>>,
 }
 
 /// What the peer's actor says of itself.
@@ -44,6 +46,8 @@ struct Profile<'a> {
     username: &'a str,
     name: &'a str,
     shared_inbox: Option<String>,
+    /// Answers 401 to anything not signed with RFC 9421.
+    rfc9421_only: bool,
 }
 
 async fn listener() -> (tokio::net::TcpListener, String) {
@@ -95,7 +99,10 @@ async fn start_peer(profile: Profile<'_>) -> Peer {
     };
     let body = serde_json::to_string(&document).unwrap();
     let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let knocks: Arc<Mutex<Vec<(Scheme, u16)>>> = Arc::default();
     let seen = received.clone();
+    let knocked = knocks.clone();
+    let rfc9421_only = profile.rfc9421_only;
     let app = Router::new()
         .route(
             "/users/peer",
@@ -104,12 +111,24 @@ async fn start_peer(profile: Profile<'_>) -> Peer {
                 async move { ([("content-type", "application/activity+json")], body) }
             }),
         )
-        .fallback(post(move |body: String| {
-            seen.lock().unwrap().push(body);
-            async { StatusCode::ACCEPTED }
+        .fallback(post(move |headers: axum::http::HeaderMap, body: String| {
+            let scheme = if headers.contains_key("signature-input") {
+                Scheme::Rfc9421
+            } else {
+                Scheme::Cavage
+            };
+            let status = if rfc9421_only && scheme == Scheme::Cavage {
+                StatusCode::UNAUTHORIZED
+            } else {
+                seen.lock().unwrap().push(body);
+                StatusCode::ACCEPTED
+            };
+            knocked.lock().unwrap().push((scheme, status.as_u16()));
+            async move { status }
         }));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Peer {
+        knocks,
         base,
         id,
         key: PrivateKey::from_pem(&keys.private_key).unwrap(),
@@ -180,6 +199,7 @@ async fn the_headers_checked_are_the_headers_verified() {
         username: "mallory",
         name: "Mallory",
         shared_inbox: None,
+        rfc9421_only: false,
     })
     .await;
     let alice = app.member("alice").await;
@@ -299,6 +319,7 @@ async fn followers_cannot_aim_the_forums_deliveries_at_another_server() {
         username: "mallory",
         name: "Mallory",
         shared_inbox: Some(format!("{victim}/inbox")),
+        rfc9421_only: false,
     })
     .await;
     let follow = wire::follow(
@@ -394,6 +415,7 @@ async fn invisible_characters_never_reach_a_name_or_a_handle() {
         username: "ali\u{200B}ce",
         name: "\u{FEFF}Ali\u{200D}ce \u{202E}Admin\u{2066}",
         shared_inbox: None,
+        rfc9421_only: false,
     })
     .await;
     let follow = wire::follow(
@@ -435,6 +457,7 @@ async fn html_built_to_stall_the_parser_is_stored_at_once_as_its_text() {
         username: "mallory",
         name: "Mallory",
         shared_inbox: None,
+        rfc9421_only: false,
     })
     .await;
     let alice = app.member("alice").await;
@@ -519,6 +542,7 @@ async fn with_authorized_fetch_only_signed_requests_read_documents() {
         username: "reader",
         name: "Reader",
         shared_inbox: None,
+        rfc9421_only: false,
     })
     .await;
     let alice = app.member("alice").await;
@@ -598,4 +622,64 @@ async fn with_authorized_fetch_only_signed_requests_read_documents() {
     let html = app.browser().get(&format!("/t/{thread}")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(html.body.contains("Signed readers only"));
+}
+
+#[tokio::test]
+async fn a_server_that_reads_only_rfc9421_gets_deliveries_on_the_second_knock_then_the_first() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer(Profile {
+        username: "modern",
+        name: "Modern",
+        shared_inbox: None,
+        rfc9421_only: true,
+    })
+    .await;
+    let follow = wire::follow(
+        &peer.id,
+        &format!("{}/follows/1", peer.base),
+        &app.url("/f/books"),
+    );
+    let (status, why) = peer
+        .post(
+            Scheme::Rfc9421,
+            &app.url("/f/books/inbox"),
+            &follow.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{why}");
+
+    // The forum's Accept: draft-cavage first, refused, then RFC 9421.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while peer.received.lock().unwrap().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(peer.received.lock().unwrap()[0].contains("Accept"));
+    assert_eq!(
+        peer.knocks.lock().unwrap().clone(),
+        vec![(Scheme::Cavage, 401), (Scheme::Rfc9421, 202)]
+    );
+    // Remembered once the answer is in, a moment after the peer has it.
+    let host = peer.base.trim_start_matches("http://");
+    let mut remembered = None;
+    while remembered.is_none() && Instant::now() < deadline {
+        remembered = stoa_db::queries::peers::get(&app.db, host)
+            .await
+            .unwrap()
+            .and_then(|peer| peer.signature_scheme);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(remembered.as_deref(), Some("rfc9421"));
+
+    // The next delivery knocks once, in the scheme that worked.
+    let alice = app.member("alice").await;
+    alice.thread("books", "Second knock", "No more 401s").await;
+    while peer.received.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let knocks = peer.knocks.lock().unwrap().clone();
+    assert!(knocks.len() >= 3, "{knocks:?}");
+    assert!(
+        knocks[2..].iter().all(|k| *k == (Scheme::Rfc9421, 202)),
+        "{knocks:?}"
+    );
 }
