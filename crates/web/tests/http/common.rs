@@ -62,6 +62,17 @@ pub struct Options {
     pub authorized_fetch: bool,
 }
 
+/// Federation between processes on this machine, as in development.
+pub fn loopback() -> Options {
+    Options {
+        base_url: None,
+        host: Some("localhost"),
+        production_federation: false,
+        delivery_worker: true,
+        authorized_fetch: false,
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(Options {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::common::{Options, TestApp, thread_titles};
+use crate::common::{Options, TestApp, loopback, thread_titles};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -332,17 +332,6 @@ impl Peer {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the peer received no {kind}");
-    }
-}
-
-/// Federation between processes on this machine, as in development.
-fn loopback() -> Options {
-    Options {
-        base_url: None,
-        host: Some("localhost"),
-        production_federation: false,
-        delivery_worker: true,
-        authorized_fetch: false,
     }
 }
 

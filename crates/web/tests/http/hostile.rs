@@ -18,18 +18,8 @@ use stoa_federation::remote::{ActorDocument, ActorEndpoints};
 use stoa_federation::signatures::{PrivateKey, Scheme, get_headers, post_headers};
 use url::Url;
 
-use crate::common::{Options, TestApp};
+use crate::common::{Options, TestApp, loopback};
 use crate::wire;
-
-fn loopback() -> Options {
-    Options {
-        base_url: None,
-        host: Some("localhost"),
-        production_federation: false,
-        delivery_worker: true,
-        authorized_fetch: false,
-    }
-}
 
 /// A server on loopback that serves one actor and counts what reaches its inboxes.
 struct Peer {
@@ -178,6 +168,21 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// Follows the forum `books` with a Follow signed in `scheme`; it must be accepted.
+    async fn follow_books(&self, app: &TestApp, scheme: Scheme) {
+        let follow = wire::follow(
+            &self.id,
+            &format!("{}/follows/1", self.base),
+            &app.url("/f/books"),
+        );
+        let (status, why) = self
+            .post(scheme, &app.url("/f/books/inbox"), &follow.to_string())
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{why}");
+    }
+}
+
 fn header_text(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).unwrap().to_str().unwrap().to_owned()
 }
@@ -322,19 +327,7 @@ async fn followers_cannot_aim_the_forums_deliveries_at_another_server() {
         rfc9421_only: false,
     })
     .await;
-    let follow = wire::follow(
-        &peer.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    let (status, why) = peer
-        .post(
-            Scheme::Cavage,
-            &app.url("/f/books/inbox"),
-            &follow.to_string(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{why}");
+    peer.follow_books(&app, Scheme::Cavage).await;
     let host = peer.base.trim_start_matches("http://");
     let stored = stoa_db::queries::users::by_name(&app.db, &format!("mallory@{host}"))
         .await
@@ -418,19 +411,7 @@ async fn invisible_characters_never_reach_a_name_or_a_handle() {
         rfc9421_only: false,
     })
     .await;
-    let follow = wire::follow(
-        &peer.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    let (status, why) = peer
-        .post(
-            Scheme::Cavage,
-            &app.url("/f/books/inbox"),
-            &follow.to_string(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{why}");
+    peer.follow_books(&app, Scheme::Cavage).await;
     let host = peer.base.trim_start_matches("http://");
     let stored = stoa_db::queries::users::by_ap_id(&app.db, peer.id.as_str())
         .await
@@ -634,19 +615,7 @@ async fn a_server_that_reads_only_rfc9421_gets_deliveries_on_the_second_knock_th
         rfc9421_only: true,
     })
     .await;
-    let follow = wire::follow(
-        &peer.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    let (status, why) = peer
-        .post(
-            Scheme::Rfc9421,
-            &app.url("/f/books/inbox"),
-            &follow.to_string(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{why}");
+    peer.follow_books(&app, Scheme::Rfc9421).await;
 
     // The forum's Accept: draft-cavage first, refused, then RFC 9421.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -7,17 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Options, TestApp};
-
-fn loopback() -> Options {
-    Options {
-        base_url: None,
-        host: Some("localhost"),
-        production_federation: false,
-        delivery_worker: true,
-        authorized_fetch: false,
-    }
-}
+use crate::common::{Api, TestApp, loopback};
 
 fn authority(app: &TestApp) -> String {
     app.base.trim_start_matches("http://").to_owned()
