@@ -84,12 +84,7 @@ pub const FAILING_RETRY: Duration = Duration::from_secs(6 * 3600);
 fn host_of(inbox: &str) -> String {
     Url::parse(inbox)
         .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(port) => format!("{h}:{port}"),
-                None => h.to_owned(),
-            })
-        })
+        .and_then(|u| crate::urls::Urls::authority_of(&u))
         .unwrap_or_default()
 }
 
@@ -193,16 +188,9 @@ fn other_scheme(scheme: Scheme) -> Scheme {
 /// An inbox must be another server's, over https (http only in development), and outside
 /// development never at a private or loopback address.
 async fn check_inbox(data: &Data<FedData>, inbox: &Url) -> Result<(), FedError> {
-    if data.urls.is_local(inbox) {
-        return Err(FedError::Rejected(format!(
-            "inbox {inbox} is this server's"
-        )));
-    }
-    match inbox.scheme() {
-        "https" => {}
-        "http" if data.development => {}
-        _ => return Err(FedError::Rejected(format!("inbox {inbox} is not https"))),
-    }
+    data.urls
+        .check_remote(inbox, data.development)
+        .map_err(|why| FedError::Rejected(format!("inbox {why}")))?;
     data.is_valid_ip(inbox).await?;
     Ok(())
 }

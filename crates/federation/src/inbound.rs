@@ -9,7 +9,6 @@ use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Activity, Actor, Object};
-use url::Url;
 
 use crate::config::FedData;
 use crate::error::FedError;
@@ -103,24 +102,12 @@ pub async fn receive(
         )));
     }
     verify_domains_match(activity.id(), activity.actor())?;
-    check_remote_url(data, activity.id())?;
+    data.urls
+        .check_remote(activity.id(), data.development)
+        .map_err(|why| FedError::Rejected(format!("the activity's id: {why}")))?;
     activity.verify(data).await?;
     activity.receive(data).await?;
     Ok(signer.scheme)
-}
-
-/// An activity's id is another server's, and http only in development.
-fn check_remote_url(data: &Data<FedData>, url: &Url) -> Result<(), FedError> {
-    if data.urls.is_local(url) {
-        return Err(FedError::Rejected(
-            "the activity's id is on this server".into(),
-        ));
-    }
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if data.development => Ok(()),
-        _ => Err(FedError::Rejected("activity ids must be https URLs".into())),
-    }
 }
 
 /// The type and id of a payload that failed to parse, for the log and the answer.

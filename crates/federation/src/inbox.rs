@@ -1,5 +1,5 @@
 //! Activities other servers send to Stoa's inboxes, verified (signature, digest, origin) by
-//! activitypub_federation before they reach these handlers.
+//! `inbound` before they reach these handlers.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;

@@ -16,11 +16,17 @@ impl Urls {
 
     /// The host (and port, when not the default) that handles are made with: `name@host`.
     pub fn authority(&self) -> String {
-        let host = self.base.host_str().unwrap_or("localhost");
-        match self.base.port() {
+        Self::authority_of(&self.base).unwrap_or_else(|| "localhost".into())
+    }
+
+    /// `host[:port]` of any URL, as an HTTP client sends it in `Host` (the port only when it is
+    /// not the scheme's default).
+    pub fn authority_of(url: &Url) -> Option<String> {
+        let host = url.host_str()?;
+        Some(match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
-        }
+        })
     }
 
     /// `https`, or `http` in development: how requests reach this server.
@@ -77,6 +83,19 @@ impl Urls {
     pub fn is_local(&self, url: &Url) -> bool {
         url.host_str() == self.base.host_str()
             && url.port_or_known_default() == self.base.port_or_known_default()
+    }
+
+    /// Whether another server's URL may be fetched or posted to: not this server's, and https
+    /// (http too in development). Address checks come after, when it is resolved.
+    pub fn check_remote(&self, url: &Url, development: bool) -> Result<(), String> {
+        if self.is_local(url) {
+            return Err(format!("{url} is on this server"));
+        }
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if development => Ok(()),
+            _ => Err(format!("{url} is not an https URL")),
+        }
     }
 
     /// The key id of an actor: its id with `#main-key`.

@@ -21,13 +21,7 @@ const CONTENT_TYPE: &str = "application/activity+json";
 
 /// `host[:port]` as an HTTP client sends it for `url`.
 fn authority(url: &Url) -> Result<String, SignatureError> {
-    let host = url
-        .host_str()
-        .ok_or_else(|| SignatureError::new("the inbox has no host"))?;
-    Ok(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
+    crate::urls::Urls::authority_of(url).ok_or_else(|| SignatureError::new("the inbox has no host"))
 }
 
 fn target(url: &Url) -> String {
