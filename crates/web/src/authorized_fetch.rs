@@ -25,8 +25,7 @@ pub async fn require_signature(
     request: Request,
     next: Next,
 ) -> Response {
-    if !state.config.authorized_fetch
-        || !matches!(*request.method(), Method::GET | Method::HEAD)
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
         || !asks_for_activity_json(request.headers())
         || is_open(request.uri().path())
     {
