@@ -11,6 +11,7 @@ mod m0004_post_likes;
 mod m0005_peers;
 mod m0006_remote_forums;
 mod m0007_peer_signature_scheme;
+mod m0008_delivery_refusals;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_peers::Migration),
             Box::new(m0006_remote_forums::Migration),
             Box::new(m0007_peer_signature_scheme::Migration),
+            Box::new(m0008_delivery_refusals::Migration),
         ]
     }
 }

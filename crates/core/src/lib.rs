@@ -5,7 +5,6 @@
 //! or ActivityPub.
 
 pub mod accounts;
-pub mod batch;
 pub mod error;
 pub mod events;
 pub mod forums;
@@ -14,6 +13,7 @@ pub mod instance;
 pub mod keys;
 pub mod markdown;
 pub mod posts;
+pub mod replies;
 pub mod seed;
 pub mod sessions;
 pub mod text;

@@ -58,17 +58,13 @@ pub async fn create_thread<C: ConnectionTrait + TransactionTrait>(
     title: &str,
     body: &str,
 ) -> CoreResult<Created> {
-    validate_body(body)?;
-    let content = Content {
-        source: body.to_owned(),
-        html: markdown::render(body),
-        ap_id: None,
-        written_at: None,
-    };
+    let content = Content::local(body)?;
     create_thread_with(db, actor, forum_slug, title, content).await
 }
 
-/// Starts a thread with a body that is already rendered (see [`Content`]).
+/// Starts a thread with a body that is already rendered (see [`Content`]): every new thread,
+/// written here or arriving from elsewhere, is stored by this function. A post from elsewhere
+/// already stored is not stored again: the answer names the stored thread.
 pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -80,6 +76,14 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
     let body = content.source.as_str();
     let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
+    if let Some(ap_id) = content.ap_id()
+        && let Some(stored) = posts::by_ap_id(&txn, ap_id).await?
+    {
+        return Ok(Created {
+            thread_id: stored.thread_id,
+            post_id: stored.id,
+        });
+    }
     let forum = forums::by_slug(&txn, forum_slug)
         .await?
         .ok_or(CoreError::NotFound("forum"))?;
@@ -124,39 +128,30 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
     })
 }
 
-/// Replies to a post of a thread; the reply nests under that post.
-#[tracing::instrument(skip(db, body), fields(actor = actor.id))]
-pub async fn reply<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    thread_id: i64,
-    parent_id: i64,
-    body: &str,
-) -> CoreResult<Created> {
-    validate_body(body)?;
-    let content = Content {
-        source: body.to_owned(),
-        html: markdown::render(body),
-        ap_id: None,
-        written_at: None,
-    };
-    reply_with(db, actor, thread_id, parent_id, content).await
-}
-
 /// A post's body, ready to store: the markdown source (empty when a remote server sent only
 /// HTML), the sanitised HTML, and, for a post from elsewhere, its ActivityPub id and when it
-/// says it was written.
+/// says it was written. Made only by [`Content::local`] and [`Content::remote`], which hold the
+/// rules for a body, so every stored body has met them.
 #[derive(Debug, Clone)]
 pub struct Content {
-    pub source: String,
-    pub html: String,
-    pub ap_id: Option<String>,
-    /// A new thread from elsewhere takes this time (never later than now), so that a forum's
-    /// earlier threads fetched on following it keep their place in the chronological lists.
-    pub written_at: Option<chrono::DateTime<Utc>>,
+    source: String,
+    html: String,
+    ap_id: Option<String>,
+    written_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl Content {
+    /// A member's markdown, rendered and sanitised.
+    pub fn local(markdown: &str) -> CoreResult<Content> {
+        validate_body(markdown)?;
+        Ok(Content {
+            source: markdown.to_owned(),
+            html: markdown::render(markdown),
+            ap_id: None,
+            written_at: None,
+        })
+    }
+
     /// A body from another server: its HTML is sanitised here, whatever the sender did.
     pub fn remote(html: &str, source: Option<&str>, ap_id: &str) -> CoreResult<Content> {
         // Bounded before it is parsed: the parser's work grows with the input.
@@ -178,72 +173,31 @@ impl Content {
             written_at: None,
         })
     }
-}
 
-/// Replies with a body that is already rendered (a local reply's markdown, or a remote post).
-pub async fn reply_with<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    thread_id: i64,
-    parent_id: i64,
-    content: Content,
-) -> CoreResult<Created> {
-    let body = content.source.as_str();
-    let html = content.html.as_str();
-    let txn = stoa_db::begin_write(db).await?;
-    let thread = threads::by_id(&txn, thread_id)
-        .await?
-        .ok_or(CoreError::NotFound("thread"))?;
-    let parent = posts::by_id(&txn, parent_id)
-        .await?
-        .ok_or(CoreError::NotFound("parent post"))?;
-    if parent.thread_id != thread.id {
-        return Err(CoreError::invalid(
-            "parent_id",
-            "the post you reply to belongs to another thread",
-        ));
+    /// When the post says it was written. It is stored under that time, or under now if that
+    /// is later, so that what came from elsewhere keeps its place in the chronological lists
+    /// and in the reply tree.
+    pub fn with_written_at(mut self, at: Option<chrono::DateTime<Utc>>) -> Content {
+        self.written_at = at;
+        self
     }
-    if thread.locked {
-        return Err(CoreError::Forbidden("this thread is locked"));
+
+    pub fn source(&self) -> &str {
+        &self.source
     }
-    let now = Utc::now();
-    let post = posts::insert(
-        &txn,
-        posts::NewPost {
-            thread_id: thread.id,
-            parent_id: Some(parent.id),
-            author_id: actor.id,
-            body_source: body,
-            body_html: html,
-            ap_id: content.ap_id.as_deref(),
-            now,
-        },
-    )
-    .await?;
-    threads::record_reply(&txn, thread.id, actor.id, now).await?;
-    forums::record_new_post(
-        &txn,
-        thread.forum_id,
-        thread.id,
-        post.id,
-        actor.id,
-        false,
-        now,
-    )
-    .await?;
-    users::add_post_count(&txn, actor.id, 1).await?;
-    let event = Event::ReplyCreated {
-        forum_id: thread.forum_id,
-        thread_id: thread.id,
-        post_id: post.id,
-        parent_id: parent.id,
-    };
-    events::record(&txn, actor.id, &event, now).await?;
-    txn.commit().await?;
-    Ok(Created {
-        thread_id: thread.id,
-        post_id: post.id,
-    })
+
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
+    pub fn ap_id(&self) -> Option<&str> {
+        self.ap_id.as_deref()
+    }
+
+    /// The time a post from elsewhere says it was written.
+    pub fn written_at(&self) -> Option<chrono::DateTime<Utc>> {
+        self.written_at
+    }
 }
 
 /// Loads a post the actor may change: their own, or any post for an admin.
@@ -264,47 +218,60 @@ async fn editable_post<C: ConnectionTrait>(
     Ok(post)
 }
 
-/// Replaces a post's body, keeping the previous version as a revision.
+/// Replaces a post's body, keeping the previous version as a revision; `title`, for a thread's
+/// starter post, renames the thread.
 #[tracing::instrument(skip(db, body), fields(actor = actor.id))]
 pub async fn edit_post<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     post_id: i64,
     body: &str,
+    title: Option<&str>,
 ) -> CoreResult<Created> {
-    validate_body(body)?;
-    let content = Content {
-        source: body.to_owned(),
-        html: markdown::render(body),
-        ap_id: None,
-        written_at: None,
-    };
-    edit_post_with(db, actor, post_id, content).await
+    let content = Content::local(body)?;
+    edit_post_with(db, actor, post_id, content, title).await
 }
 
-/// Replaces a post's body with one already rendered (see [`Content`]).
+/// Replaces a post's body with one already rendered (see [`Content`]): every edit, made here or
+/// arriving from elsewhere, is stored by this function.
 pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     post_id: i64,
     content: Content,
+    title: Option<&str>,
 ) -> CoreResult<Created> {
+    let title = title.map(validate_title).transpose()?;
     let body = content.source.as_str();
     let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
     let post = editable_post(&txn, actor, post_id).await?;
-    if post.body_source == body && post.body_html == html {
+    let thread = threads::by_id(&txn, post.thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    let is_starter = thread.starter_post_id == Some(post.id);
+    if title.is_some() && !is_starter {
+        return Err(CoreError::invalid(
+            "title",
+            "only a thread's first post carries its title",
+        ));
+    }
+    let new_title = title.filter(|t| *t != thread.title);
+    let new_body = post.body_source != body || post.body_html != html;
+    if !new_body && new_title.is_none() {
         // Nothing changed: no revision, no event.
         return Ok(Created {
             thread_id: post.thread_id,
             post_id: post.id,
         });
     }
-    let thread = threads::by_id(&txn, post.thread_id)
-        .await?
-        .ok_or(CoreError::NotFound("thread"))?;
     let now = Utc::now();
-    posts::replace_body(&txn, &post, actor.id, body, html, now).await?;
+    if new_body {
+        posts::replace_body(&txn, &post, actor.id, body, html, now).await?;
+    }
+    if let Some(title) = new_title {
+        threads::set_title(&txn, thread.id, title).await?;
+    }
     threads::bump_revision(&txn, thread.id).await?;
     let event = Event::PostEdited {
         forum_id: thread.forum_id,

@@ -139,7 +139,7 @@ pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
             } else {
                 post_ids[rng.gen_range(0..post_ids.len())]
             };
-            let reply = posts::reply(
+            let reply = crate::replies::reply(
                 &txn,
                 author,
                 created.thread_id,

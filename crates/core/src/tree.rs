@@ -1,5 +1,6 @@
 //! The reply tree: orders a thread's posts depth-first (each reply right under its parent, in
-//! the order replies were written) and gives each its depth for indentation.
+//! the order replies were written — by the time each says it was written, then as stored) and
+//! gives each its depth for indentation.
 
 use std::collections::HashMap;
 
@@ -20,6 +21,12 @@ pub fn depth_first(posts: Vec<PostWithAuthor>) -> Vec<TreePost> {
     for (index, post) in posts.iter().enumerate() {
         let parent = post.parent_id.filter(|p| ids.contains(p) && *p != post.id);
         children.entry(parent).or_default().push(index);
+    }
+    // A reply from elsewhere keeps the time it was written, and may be stored after later ones
+    // (a parent fetched only when a reply to it arrived): siblings go by that time. The sort is
+    // stable, so posts of one time keep the order they were stored in.
+    for kids in children.values_mut() {
+        kids.sort_by_key(|&i| posts[i].created_at);
     }
     let mut slots: Vec<Option<PostWithAuthor>> = posts.into_iter().map(Some).collect();
     let mut ordered = Vec::with_capacity(slots.len());
@@ -79,6 +86,32 @@ mod tests {
             .map(|t| (t.post.id, t.depth))
             .collect();
         assert_eq!(order, vec![(1, 0), (2, 1), (4, 2), (5, 3), (3, 1), (6, 2)]);
+    }
+
+    #[test]
+    fn siblings_go_by_the_time_they_were_written() {
+        // Post 4 was fetched from elsewhere after 2 and 3 arrived, but written before them.
+        let at = |minutes: i64| Utc::now() - chrono::Duration::minutes(minutes);
+        let posts = vec![
+            PostWithAuthor {
+                created_at: at(60),
+                ..post(1, None)
+            },
+            PostWithAuthor {
+                created_at: at(10),
+                ..post(2, Some(1))
+            },
+            PostWithAuthor {
+                created_at: at(5),
+                ..post(3, Some(1))
+            },
+            PostWithAuthor {
+                created_at: at(30),
+                ..post(4, Some(1))
+            },
+        ];
+        let order: Vec<i64> = depth_first(posts).into_iter().map(|t| t.post.id).collect();
+        assert_eq!(order, vec![1, 4, 2, 3]);
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Rolls every migration back (used by the migration round-trip test and `stoa migrate --down`).
+/// Rolls every migration back (used by the migration round-trip test and `stoa migrate --revert-all`).
 pub async fn migrate_down_all(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::down(db, None).await
 }

@@ -18,12 +18,17 @@ use crate::error::FedError;
 use crate::objects::{self, PUBLIC, PostObject};
 
 /// Processes the oldest pending events, up to a batch, in one transaction; returns how many.
+/// The events are claimed in that transaction, so with several processes on one database each
+/// event becomes deliveries once.
 pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
-    let pending = outbox::pending(&data.db, EVENTS_PER_ROUND).await?;
-    if pending.is_empty() {
+    if !outbox::any_pending(&data.db).await? {
         return Ok(0);
     }
     let txn = stoa_db::begin_write(&data.db).await?;
+    let pending = outbox::claim_pending(&txn, EVENTS_PER_ROUND).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
     let mut audiences = Audiences::default();
     for event in &pending {
         broadcast(data, &txn, event, &mut audiences).await?;

@@ -24,7 +24,7 @@ pub struct FedData {
     /// Remote members read recently.
     pub actors: std::sync::Arc<crate::remote::ActorCache>,
     /// Where replies from other servers are stored, several per transaction.
-    pub replies: stoa_core::batch::ReplyQueue,
+    pub replies: stoa_core::replies::ReplyQueue,
 }
 
 pub type Config = FederationConfig<FedData>;
@@ -74,7 +74,7 @@ pub async fn build(
         ))
         .domain(urls.authority())
         .app_data(FedData {
-            replies: stoa_core::batch::ReplyQueue::start(db.clone()),
+            replies: stoa_core::replies::ReplyQueue::start(db.clone()),
             db,
             urls,
             http: client,

@@ -134,14 +134,27 @@ async fn signer_for(data: &Data<FedData>, row: &delivery::Model) -> Result<Local
     })
 }
 
+/// How a delivery ended, when it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sent {
+    /// The inbox took it (2xx).
+    Delivered(u16),
+    /// The inbox refused it for good (a 4xx other than 401, 408 and 429): sending it again
+    /// would be refused again. `why` is the status and the start of the answer.
+    Refused { status: u16, why: String },
+}
+
+/// How much of a refusal's answer is kept.
+const REFUSAL_EXCERPT_BYTES: usize = 300;
+
 /// Signs and sends one delivery, first with the signature scheme the server accepted last
 /// (draft-cavage when it is new); a 401 gets one more try with the other scheme, and the one
-/// that worked is remembered for the server.
+/// that worked is remembered for the server. An error is worth retrying.
 async fn send_one(
     data: &Data<FedData>,
     row: &delivery::Model,
     remembered: Option<Scheme>,
-) -> Result<(), FedError> {
+) -> Result<Sent, FedError> {
     let signer = signer_for(data, row).await?;
     let inbox = Url::parse(&row.inbox).map_err(|e| FedError::Rejected(e.to_string()))?;
     check_inbox(data, &inbox).await?;
@@ -150,11 +163,12 @@ async fn send_one(
     let key_id = crate::urls::Urls::key_id(&signer.id);
     let first = remembered.unwrap_or(Scheme::Cavage);
     let mut used = first;
-    let mut status = post(data, first, &inbox, &row.activity, &key_id, &key).await?;
-    if status == reqwest::StatusCode::UNAUTHORIZED {
+    let mut response = post(data, first, &inbox, &row.activity, &key_id, &key).await?;
+    if response.status() == reqwest::StatusCode::UNAUTHORIZED {
         used = other_scheme(first);
-        status = post(data, used, &inbox, &row.activity, &key_id, &key).await?;
+        response = post(data, used, &inbox, &row.activity, &key_id, &key).await?;
     }
+    let status = response.status();
     if status.is_success() && Some(used) != remembered {
         stoa_db::queries::peers::remember_signature_scheme(
             &data.db,
@@ -164,17 +178,44 @@ async fn send_one(
         .await?;
     }
     match status {
-        status if status.is_success() => Ok(()),
+        status if status.is_success() => Ok(Sent::Delivered(status.as_u16())),
         status
             if status.is_client_error()
+                && status != reqwest::StatusCode::UNAUTHORIZED
                 && status != reqwest::StatusCode::REQUEST_TIMEOUT
                 && status != reqwest::StatusCode::TOO_MANY_REQUESTS =>
         {
-            // Final: sending it again would be refused again.
-            tracing::info!(inbox = %row.inbox, %status, "a delivery was refused");
-            Ok(())
+            let answer = excerpt(response).await;
+            Ok(Sent::Refused {
+                status: status.as_u16(),
+                why: format!("refused: {status}: {answer}"),
+            })
         }
         status => Err(FedError::Delivery(format!("the inbox answered {status}"))),
+    }
+}
+
+/// The start of an answer's body as one line of text: at most [`REFUSAL_EXCERPT_BYTES`] are
+/// read, whatever the server sends.
+async fn excerpt(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < REFUSAL_EXCERPT_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(REFUSAL_EXCERPT_BYTES);
+    let text = String::from_utf8_lossy(&body);
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        "(no answer)".into()
+    } else {
+        text
     }
 }
 
@@ -195,7 +236,7 @@ async fn check_inbox(data: &Data<FedData>, inbox: &Url) -> Result<(), FedError> 
     Ok(())
 }
 
-/// One signed POST; the status it got.
+/// One signed POST; the answer it got.
 async fn post(
     data: &Data<FedData>,
     scheme: Scheme,
@@ -203,7 +244,7 @@ async fn post(
     body: &str,
     key_id: &str,
     key: &PrivateKey,
-) -> Result<reqwest::StatusCode, FedError> {
+) -> Result<reqwest::Response, FedError> {
     let headers = crate::signatures::post_headers(
         scheme,
         inbox,
@@ -217,11 +258,10 @@ async fn post(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = request
+    request
         .send()
         .await
-        .map_err(|e| FedError::Delivery(format!("sending failed: {e}")))?;
-    Ok(response.status())
+        .map_err(|e| FedError::Delivery(format!("sending failed: {e}")))
 }
 
 /// Sends every delivery that is due now, at most `PARALLEL_SENDS` at a time. Returns how many
@@ -275,7 +315,12 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
             let now = Utc::now();
             let host = host_of(&row.inbox);
             let health = match &outcome {
-                Ok(()) => stoa_db::queries::peers::record_success(&db, &host, now).await,
+                Ok(Sent::Delivered(_)) => {
+                    stoa_db::queries::peers::record_success(&db, &host, now).await
+                }
+                Ok(Sent::Refused { why, .. }) => {
+                    stoa_db::queries::peers::record_refusal(&db, &host, why, now).await
+                }
                 Err(_) => {
                     stoa_db::queries::peers::record_failure(&db, &host, FAILING_AFTER, now).await
                 }
@@ -284,7 +329,14 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
                 tracing::warn!(error = %e, "recording a server's health failed");
             }
             let recorded = match &outcome {
-                Ok(()) => deliveries::mark_delivered(&db, row.id, now).await,
+                Ok(Sent::Delivered(status)) => {
+                    deliveries::mark_delivered(&db, row.id, *status, now).await
+                }
+                Ok(Sent::Refused { status, why }) => {
+                    // Operators see it: in the log, the delivery's row and the server's count.
+                    tracing::warn!(inbox = %row.inbox, activity = %row.activity_id, %why, "a delivery was refused");
+                    deliveries::mark_refused(&db, row.id, *status, why, now).await
+                }
                 Err(e) => {
                     let retry = backoff(row.attempts + 1, retry_unit)
                         .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or_default());
@@ -295,7 +347,7 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
             if let Err(e) = recorded {
                 tracing::warn!(error = %e, "recording a delivery's outcome failed");
             }
-            outcome.is_ok()
+            matches!(outcome, Ok(Sent::Delivered(_)))
         });
     }
     while let Some(result) = running.join_next().await {

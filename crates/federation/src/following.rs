@@ -134,9 +134,12 @@ pub async fn follow(
     let accepted = match existing {
         Some(found) if found.accepted_at.is_some() => true,
         Some(found) => {
-            let activity = follow_activity(&found.follow_id, &actor, &forum_id);
+            // A new activity each time: servers drop an activity id they have seen (Lemmy
+            // answers 400), so a Follow sent again under its first id would never be read.
+            let id = follow_id(&actor);
+            let activity = follow_activity(&id, &actor, &forum_id);
             delivery::enqueue(&txn, &activity, Signer::User(member.id), &[inbox]).await?;
-            subscriptions::record_resend(&txn, &found, Utc::now()).await?;
+            subscriptions::record_resend(&txn, &found, &id, Utc::now()).await?;
             false
         }
         None => {
@@ -301,11 +304,9 @@ pub async fn resend_pending(data: &FedData, now: DateTime<Utc>) -> Result<usize,
             continue;
         };
         let actor = data.urls.user(&member.name);
-        let activity = follow_activity(
-            &subscription.follow_id,
-            &actor,
-            forum.ap_id.as_deref().unwrap_or_default(),
-        );
+        // A new id, as when a member follows again (see `follow`).
+        let id = follow_id(&actor);
+        let activity = follow_activity(&id, &actor, forum.ap_id.as_deref().unwrap_or_default());
         let txn = stoa_db::begin_write(&data.db).await?;
         delivery::enqueue(
             &txn,
@@ -314,7 +315,7 @@ pub async fn resend_pending(data: &FedData, now: DateTime<Utc>) -> Result<usize,
             &[delivery_inbox(&forum)?],
         )
         .await?;
-        subscriptions::record_resend(&txn, &subscription, now).await?;
+        subscriptions::record_resend(&txn, &subscription, &id, now).await?;
         txn.commit().await?;
         sent += 1;
     }

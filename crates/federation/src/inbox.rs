@@ -9,7 +9,7 @@ use activitypub_federation::protocol::verification::{verify_domains_match, verif
 use activitypub_federation::traits::{Activity, Actor, Object};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use stoa_core::batch::{IncomingReply, ReplyTarget};
+use stoa_core::replies::{NewReply, ReplyTarget};
 use stoa_core::text::TextKind;
 use stoa_db::forum;
 use stoa_db::queries::{followers, forums, subscriptions};
@@ -292,17 +292,17 @@ impl PostIn {
     }
 
     fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
-        let mut content = stoa_core::posts::Content::remote(
-            self.content.as_deref().unwrap_or_default(),
-            self.markdown(),
-            self.id.as_str(),
-        )?;
-        content.written_at = self
+        let written_at = self
             .published
             .as_str()
             .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
             .map(|at| at.with_timezone(&Utc));
-        Ok(content)
+        Ok(stoa_core::posts::Content::remote(
+            self.content.as_deref().unwrap_or_default(),
+            self.markdown(),
+            self.id.as_str(),
+        )?
+        .with_written_at(written_at))
     }
 
     /// Only the author may create, change or delete their post, and only on their own server.
@@ -411,7 +411,9 @@ async fn find_post(
                     None => Ok(None),
                 }
             }
-            Some(ReplyTarget::Post(id)) => Ok(posts::by_id(&data.db, id).await?),
+            Some(ReplyTarget::Post(id) | ReplyTarget::InThread { post_id: id, .. }) => {
+                Ok(posts::by_id(&data.db, id).await?)
+            }
             None => Ok(None),
         };
     }
@@ -469,12 +471,13 @@ async fn resolve_parent(
         return Ok(None);
     };
     let author = author.dereference(data).await?;
-    let stored = stoa_core::posts::reply_with(
+    let stored = stoa_core::replies::reply_one(
         &data.db,
-        &core_actor(&author),
-        grandparent.thread_id,
-        grandparent.id,
-        fetched.content()?,
+        NewReply {
+            author: core_actor(&author),
+            target: ReplyTarget::Post(grandparent.id),
+            content: fetched.content()?,
+        },
     )
     .await?;
     Ok(stoa_db::queries::posts::by_id(&data.db, stored.post_id).await?)
@@ -552,8 +555,8 @@ impl CreatePost {
         let author = self.actor.dereference(data).await?;
         // Stored with the other replies arriving now; a post already stored is not stored twice.
         data.replies
-            .reply(IncomingReply {
-                actor: core_actor(&author),
+            .reply(NewReply {
+                author: core_actor(&author),
                 target,
                 content: self.object.content()?,
             })
@@ -633,12 +636,19 @@ impl Activity for UpdatePost {
             return Err(FedError::NotFound(self.object.id.to_string()));
         };
         let author = self.actor.dereference(data).await?;
+        // A thread's first post carries its title (a `Page`'s `name`); a `Note` without one
+        // keeps the title it was given.
+        let title = match (&self.object.name, post.parent_id) {
+            (Some(_), None) => Some(self.object.title()),
+            _ => None,
+        };
         // The core service checks that the post is the author's own.
         stoa_core::posts::edit_post_with(
             &data.db,
             &core_actor(&author),
             post.id,
             self.object.content()?,
+            title.as_deref(),
         )
         .await?;
         Ok(())
@@ -833,8 +843,13 @@ impl FollowAnswer {
     ) -> Result<stoa_db::forum_subscription::Model, FedError> {
         let follow_id = object_id_of(&self.object)
             .ok_or_else(|| FedError::Rejected("the answer names no Follow".into()))?;
-        let subscription = subscriptions::by_follow_id(&data.db, follow_id.as_str())
-            .await?
+        let subscription = match subscriptions::by_follow_id(&data.db, follow_id.as_str()).await? {
+            Some(found) => Some(found),
+            // A Follow sent again has a new id; an answer to an earlier one, with the Follow
+            // embedded, still names who follows what.
+            None => self.subscription_of_embedded_follow(data).await?,
+        };
+        let subscription = subscription
             .ok_or_else(|| FedError::NotFound(format!("no Follow {follow_id} pending here")))?;
         let forum = forums::by_id(&data.db, subscription.forum_id).await?;
         if forum.and_then(|f| f.ap_id).as_deref() != Some(self.actor.inner().as_str()) {
@@ -843,6 +858,37 @@ impl FollowAnswer {
             ));
         }
         Ok(subscription)
+    }
+}
+
+impl FollowAnswer {
+    /// The subscription of the member named as the embedded Follow's `actor` to the forum
+    /// named as its `object`, which must be the forum answering.
+    async fn subscription_of_embedded_follow(
+        &self,
+        data: &Data<FedData>,
+    ) -> Result<Option<stoa_db::forum_subscription::Model>, FedError> {
+        let field = |name: &str| {
+            self.object
+                .get(name)
+                .and_then(|v| v.as_str())
+                .and_then(|s| Url::parse(s).ok())
+        };
+        let (Some(follower), Some(followed)) = (field("actor"), field("object")) else {
+            return Ok(None);
+        };
+        if &followed != self.actor.inner() {
+            return Ok(None);
+        }
+        let Some(name) = data.urls.user_name_of(&follower) else {
+            return Ok(None);
+        };
+        let member = stoa_db::queries::users::by_name(&data.db, name).await?;
+        let forum = forums::by_ap_id(&data.db, followed.as_str()).await?;
+        let (Some(member), Some(forum)) = (member.filter(|m| m.local), forum) else {
+            return Ok(None);
+        };
+        Ok(subscriptions::get(&data.db, forum.id, member.id).await?)
     }
 }
 

@@ -51,6 +51,16 @@ impl Urls {
         self.at(&format!("/u/{name}"))
     }
 
+    /// The name of the member here whose actor URL this is, if it is one.
+    pub fn user_name_of<'u>(&self, url: &'u Url) -> Option<&'u str> {
+        if !self.is_local(url) {
+            return None;
+        }
+        url.path()
+            .strip_prefix("/u/")
+            .filter(|name| !name.is_empty() && !name.contains('/'))
+    }
+
     pub fn user_part(&self, name: &str, part: &str) -> Url {
         self.at(&format!("/u/{name}/{part}"))
     }

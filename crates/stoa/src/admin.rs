@@ -1,4 +1,5 @@
-//! `stoa admin …`: create members and forums, and fill a database with demo content.
+//! `stoa admin …`: create members and forums, see how deliveries to other servers fare, and fill
+//! a database with demo content.
 
 use std::io::{IsTerminal, Read};
 
@@ -35,6 +36,9 @@ pub enum AdminCommand {
         #[arg(long = "host")]
         hosts: Vec<String>,
     },
+    /// Lists every server deliveries went to: failures in a row, refusals, the last success,
+    /// failure and refusal.
+    Federation,
     /// Fills the database with demo threads and replies by a dozen demo authors.
     SeedDemo {
         #[arg(long, default_value_t = 20)]
@@ -120,6 +124,38 @@ pub async fn run(db: &DatabaseConnection, command: AdminCommand) -> Result<()> {
                     .map_err(core_error)?;
             }
             println!("Created forum {} at /f/{}.", forum.name, forum.slug);
+            Ok(())
+        }
+        AdminCommand::Federation => {
+            let peers = stoa_db::queries::peers::all(db).await?;
+            if peers.is_empty() {
+                println!("No deliveries to other servers yet.");
+            }
+            let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                at.map_or_else(
+                    || "never".to_owned(),
+                    |at| at.format("%F %T UTC").to_string(),
+                )
+            };
+            for peer in peers {
+                let state = if peer.failing_since.is_some() {
+                    "failing"
+                } else {
+                    "ok"
+                };
+                println!(
+                    "{}  {state}  failures in a row: {}  refusals: {}",
+                    peer.host, peer.failures, peer.refusals
+                );
+                println!(
+                    "    last success: {}  last failure: {}",
+                    when(peer.last_success_at),
+                    when(peer.last_failure_at)
+                );
+                if let Some(refusal) = &peer.last_refusal {
+                    println!("    last refusal: {} {refusal}", when(peer.last_refusal_at));
+                }
+            }
             Ok(())
         }
         AdminCommand::SeedDemo {

@@ -20,6 +20,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
     pub gave_up_at: Option<DateTimeUtc>,
+    /// The HTTP status of the last attempt that got an answer.
+    pub status: Option<i32>,
+    /// When the receiving server refused it for good (a 4xx); `last_error` says why.
+    pub refused_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,12 @@ pub struct Model {
     pub failing_since: Option<DateTimeUtc>,
     /// `draft-cavage` or `rfc9421`: the signature scheme the server last accepted.
     pub signature_scheme: Option<String>,
+    /// Deliveries the server refused for good (a 4xx): it answers, but not what it was sent.
+    pub refusals: i32,
+    pub last_refusal_at: Option<DateTimeUtc>,
+    /// The status and the start of the answer of the last refusal.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_refusal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

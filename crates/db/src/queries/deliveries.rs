@@ -31,6 +31,8 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, new: NewDelivery<'_>) -> Result
         created_at: Set(new.now),
         delivered_at: Set(None),
         gave_up_at: Set(None),
+        status: Set(None),
+        refused_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -99,10 +101,12 @@ pub async fn postpone<C: ConnectionTrait>(
 pub async fn mark_delivered<C: ConnectionTrait>(
     db: &C,
     id: i64,
+    status: u16,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
+        .col_expr(delivery::Column::Status, Expr::value(i32::from(status)))
         .col_expr(
             delivery::Column::Attempts,
             Expr::col(delivery::Column::Attempts).add(1),
@@ -132,6 +136,30 @@ pub async fn mark_failed<C: ConnectionTrait>(
         None => update.col_expr(delivery::Column::GaveUpAt, Expr::value(now)),
     };
     update.filter(delivery::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Records that the receiving server refused the delivery for good: it is not sent again, and
+/// `refusal` (the status and the start of the answer) says why.
+pub async fn mark_refused<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    status: u16,
+    refusal: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).add(1),
+        )
+        .col_expr(delivery::Column::Status, Expr::value(i32::from(status)))
+        .col_expr(delivery::Column::LastError, Expr::value(refusal))
+        .col_expr(delivery::Column::RefusedAt, Expr::value(now))
+        .col_expr(delivery::Column::GaveUpAt, Expr::value(now))
+        .filter(delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -60,6 +60,35 @@ pub async fn pending<C: ConnectionTrait>(
         .await
 }
 
+/// Whether any event waits: a read, so an idle round takes no write lock.
+pub async fn any_pending<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    Ok(outbox_event::Entity::find()
+        .filter(outbox_event::Column::ProcessedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Claims the oldest unprocessed events, up to `limit`, for the caller's transaction, which
+/// marks them processed before it commits. On PostgreSQL the rows are locked and rows another
+/// process holds are skipped (`FOR UPDATE SKIP LOCKED`), so several processes sharing one
+/// database each turn an event into deliveries exactly once; on SQLite the write transaction
+/// (`BEGIN IMMEDIATE`) already lets one writer in at a time.
+pub async fn claim_pending<C: ConnectionTrait>(
+    txn: &C,
+    limit: u64,
+) -> Result<Vec<outbox_event::Model>, DbErr> {
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    let mut query = outbox_event::Entity::find()
+        .filter(outbox_event::Column::ProcessedAt.is_null())
+        .order_by_asc(outbox_event::Column::Id)
+        .limit(limit);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    query.all(txn).await
+}
+
 /// Marks a batch of events processed in one statement.
 pub async fn mark_processed_many<C: ConnectionTrait>(
     db: &C,

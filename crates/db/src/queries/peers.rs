@@ -19,6 +19,9 @@ async fn ensure_row<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr>
         last_success_at: Set(None),
         failing_since: Set(None),
         signature_scheme: Set(None),
+        refusals: Set(0),
+        last_refusal_at: Set(None),
+        last_refusal: Set(None),
     })
     .on_conflict_do_nothing_on([peer::Column::Host])
     .exec(db)
@@ -86,4 +89,35 @@ pub async fn remember_signature_scheme<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// A delivery was refused for good: the server answers, so it is not failing, but what it
+/// refused is counted and the last refusal kept for operators.
+pub async fn record_refusal<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    refusal: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    ensure_row(db, host).await?;
+    peer::Entity::update_many()
+        .col_expr(
+            peer::Column::Refusals,
+            Expr::col(peer::Column::Refusals).add(1),
+        )
+        .col_expr(peer::Column::LastRefusalAt, Expr::value(now))
+        .col_expr(peer::Column::LastRefusal, Expr::value(refusal))
+        .filter(peer::Column::Host.eq(host))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Every server delivered to, by host.
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<peer::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    peer::Entity::find()
+        .order_by_asc(peer::Column::Host)
+        .all(db)
+        .await
 }

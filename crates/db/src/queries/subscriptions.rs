@@ -68,13 +68,18 @@ pub async fn accept<C: ConnectionTrait>(
     Ok(result.rows_affected > 0)
 }
 
-/// Notes that a pending Follow was sent again.
+/// Notes that a pending Follow was sent again, as a new activity with the id `follow_id`.
 pub async fn record_resend<C: ConnectionTrait>(
     db: &C,
     subscription: &forum_subscription::Model,
+    follow_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     forum_subscription::Entity::update_many()
+        .col_expr(
+            forum_subscription::Column::FollowId,
+            sea_orm::sea_query::Expr::value(follow_id),
+        )
         .col_expr(
             forum_subscription::Column::LastSentAt,
             sea_orm::sea_query::Expr::value(now),

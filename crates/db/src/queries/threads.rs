@@ -210,17 +210,23 @@ pub async fn set_starter_post<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Moves a thread to the top of the chronological lists and counts the reply.
-pub async fn record_reply<C: ConnectionTrait>(
+/// Renames a thread.
+pub async fn set_title<C: ConnectionTrait>(
     db: &C,
     thread_id: i64,
-    author_id: i64,
-    at: DateTime<Utc>,
+    title: &str,
 ) -> Result<(), DbErr> {
-    record_replies(db, thread_id, 1, author_id, at).await
+    thread::Entity::update_many()
+        .col_expr(thread::Column::Title, Expr::value(title))
+        .filter(thread::Column::Id.eq(thread_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
-/// Counts `count` new replies at once; `last_author_id` wrote the latest of them.
+/// Counts `count` new replies at once; `last_author_id` wrote the latest of them, at `at`. The
+/// thread moves to the top of the chronological lists unless it already has a later post (a
+/// reply from elsewhere keeps the time it was written).
 pub async fn record_replies<C: ConnectionTrait>(
     db: &C,
     thread_id: i64,
@@ -228,6 +234,7 @@ pub async fn record_replies<C: ConnectionTrait>(
     last_author_id: i64,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let newer = || Expr::col(thread::Column::LastPostAt).lte(at);
     thread::Entity::update_many()
         .col_expr(
             thread::Column::ReplyCount,
@@ -237,10 +244,17 @@ pub async fn record_replies<C: ConnectionTrait>(
             thread::Column::Revision,
             Expr::col(thread::Column::Revision).add(count),
         )
-        .col_expr(thread::Column::LastPostAt, Expr::value(at))
+        .col_expr(
+            thread::Column::LastPostAt,
+            Expr::case(newer(), at)
+                .finally(Expr::col(thread::Column::LastPostAt))
+                .into(),
+        )
         .col_expr(
             thread::Column::LastPostAuthorId,
-            Expr::value(last_author_id),
+            Expr::case(newer(), last_author_id)
+                .finally(Expr::col(thread::Column::LastPostAuthorId))
+                .into(),
         )
         .filter(thread::Column::Id.eq(thread_id))
         .exec(db)

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use stoa_core::posts;
+use stoa_core::{posts, replies};
 use utoipa::ToSchema;
 
 use super::{ApiJson, ApiMember};
@@ -176,7 +176,7 @@ pub async fn reply(
     ApiJson(input): ApiJson<NewReply>,
 ) -> Result<(StatusCode, Json<PostCreated>), ApiError> {
     let created =
-        posts::reply(&state.db, &member.actor(), id, input.parent_id, &input.body).await?;
+        replies::reply(&state.db, &member.actor(), id, input.parent_id, &input.body).await?;
     Ok((
         StatusCode::CREATED,
         Json(PostCreated {
@@ -194,6 +194,9 @@ pub async fn reply(
 pub struct EditPost {
     /// Markdown.
     pub body: String,
+    /// A new title for the thread, when the post is the thread's first.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -220,7 +223,14 @@ pub async fn edit(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<EditPost>,
 ) -> Result<Json<PostEdited>, ApiError> {
-    posts::edit_post(&state.db, &member.actor(), id, &input.body).await?;
+    posts::edit_post(
+        &state.db,
+        &member.actor(),
+        id,
+        &input.body,
+        input.title.as_deref(),
+    )
+    .await?;
     let post = posts::find_post(&state.db, id).await?;
     Ok(Json(PostEdited {
         id: post.id,

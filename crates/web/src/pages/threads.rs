@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use stoa_core::tree::TreePost;
-use stoa_core::{CoreError, posts};
+use stoa_core::{CoreError, posts, replies};
 
 use super::layout::{Crumb, Layout, forum_crumbs};
 use super::{PageCtx, PageForm, render, render_with_status};
@@ -288,7 +288,7 @@ pub async fn reply(
 ) -> Result<Response, PageError> {
     let member = ctx.require_member(&format!("/t/{thread_id}"))?;
     ctx.verify_csrf(&form.csrf)?;
-    let result = posts::reply(
+    let result = replies::reply(
         &ctx.state.db,
         &member.actor(),
         thread_id,
@@ -393,7 +393,7 @@ pub async fn edit(
     let post = own_post(&ctx, post_id, &format!("/p/{post_id}/edit")).await?;
     ctx.verify_csrf(&form.csrf)?;
     let member = ctx.require_member("/")?;
-    match posts::edit_post(&ctx.state.db, &member.actor(), post_id, &form.body).await {
+    match posts::edit_post(&ctx.state.db, &member.actor(), post_id, &form.body, None).await {
         Ok(edited) => Ok(to_post(edited.thread_id, edited.post_id)),
         Err(err) => {
             let (status, message) = form_message(err)?;

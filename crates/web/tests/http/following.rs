@@ -867,6 +867,92 @@ async fn replies_arriving_at_once_are_each_stored_once_in_their_place() {
     assert_eq!(member["post_count"], replies as i64, "{member:#}");
 }
 
+/// A server that refuses a delivery for good (Lemmy answers 400 to what it cannot read) is not
+/// counted as having it: the delivery is recorded as refused with the status and the start of
+/// the answer, not sent again, and the server's refusals are counted without marking it failing.
+#[tokio::test]
+async fn a_refused_delivery_is_recorded_as_refused_not_as_delivered() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let knocks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = knocks.clone();
+    let refusing = Router::new().fallback(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async {
+            (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{{\"error\":\"can't accept local object from remote instance\"}}\n{}",
+                    "x".repeat(10_000)
+                ),
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, refusing).await.unwrap() });
+    let inbox = Url::parse(&format!("http://localhost:{port}/inbox")).unwrap();
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/announce/refused", app.url("/f/books")),
+        "type": "Announce",
+        "actor": app.url("/f/books"),
+        "object": app.url("/f/books"),
+    });
+    stoa_federation::delivery::enqueue(
+        &app.db,
+        &activity,
+        stoa_federation::delivery::Signer::Forum(forum.id),
+        &[inbox],
+    )
+    .await
+    .unwrap();
+    app.state.delivery_wake.notify_one();
+
+    let mut row = None;
+    for _ in 0..200 {
+        let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+        if rows[0].attempts >= 1 {
+            row = Some(rows[0].clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let row = row.expect("the worker tried");
+    assert!(row.delivered_at.is_none(), "{row:?}");
+    assert!(row.refused_at.is_some(), "{row:?}");
+    assert_eq!(row.status, Some(400));
+    let why = row.last_error.clone().unwrap_or_default();
+    assert!(
+        why.starts_with("refused: 400 Bad Request: {\"error\":\"can't accept local object"),
+        "{why}"
+    );
+    assert!(
+        why.len() < 400,
+        "only the start of the answer is kept: {why}"
+    );
+
+    let host = format!("localhost:{port}");
+    let peer = stoa_db::queries::peers::get(&app.db, &host)
+        .await
+        .unwrap()
+        .expect("the server's health is recorded");
+    assert_eq!(peer.refusals, 1);
+    assert_eq!(peer.failures, 0);
+    assert!(peer.failing_since.is_none());
+    assert_eq!(peer.last_refusal.as_deref(), Some(why.as_str()));
+
+    // Not sent again: another round finds nothing due.
+    let delivered = stoa_federation::delivery::run_due(&app.state.federation)
+        .await
+        .unwrap();
+    assert_eq!(delivered, 0);
+    assert_eq!(knocks.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 /// A Follow of a remote forum that gets no answer is sent again after a while (Lemmy drops
 /// the first Follow from a server it has not seen), a bounded number of times; a Reject from
 /// the forum ends the subscription, and an answer from anyone else is refused.
@@ -896,7 +982,8 @@ async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
     let data = app.state.federation.to_request_data();
     let mut now = chrono::Utc::now();
     assert_eq!(resend_pending(&data, now).await.unwrap(), 0);
-    // Each time it is due it goes out again, the same Follow, until it was sent MAX_SENDS times.
+    // Each time it is due it goes out again, as a new Follow (Lemmy drops an activity id it has
+    // seen), until it was sent MAX_SENDS times.
     for sends in 2..=MAX_SENDS as usize {
         now += RESEND_AFTER + chrono::Duration::seconds(1);
         assert_eq!(resend_pending(&data, now).await.unwrap(), 1);
@@ -908,8 +995,17 @@ async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
         }
         assert_eq!(follows(), sends, "the Follow was sent {sends} times");
     }
-    let again = peer.received.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(again["id"], follow["id"], "the same Follow, not a new one");
+    let mut ids: Vec<String> = peer
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"] == "Follow")
+        .map(|a| a["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), MAX_SENDS as usize, "a new id each time: {ids:?}");
     now += RESEND_AFTER * 10;
     assert_eq!(resend_pending(&data, now).await.unwrap(), 0, "no more");
 
@@ -928,7 +1024,8 @@ async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
     let (_, list) = ada.get("/api/v1/follows").await;
     assert_eq!(list["forums"][0]["state"], "pending", "{list:#}");
 
-    // The forum's Reject ends it.
+    // The forum's Reject ends it, though it answers the first Follow, whose id is no longer the
+    // one stored: the embedded Follow names who follows what.
     peer.send_as(
         &peer.group,
         reject(&peer.group.id),
@@ -1287,17 +1384,21 @@ async fn a_remote_person_updates_their_profile_and_deletes_only_themselves() {
     )
     .await
     .unwrap();
-    let others_post = stoa_core::posts::reply_with(
+    let others_post = stoa_core::replies::reply_one(
         &app.db,
-        &stoa_core::Actor::from(&other),
-        thread,
-        starter,
-        stoa_core::posts::Content::remote(
-            "<p>Someone else.</p>",
-            None,
-            &format!("{}/notes/other", peer.base),
-        )
-        .unwrap(),
+        stoa_core::replies::NewReply {
+            author: stoa_core::Actor::from(&other),
+            target: stoa_core::replies::ReplyTarget::InThread {
+                thread_id: thread,
+                post_id: starter,
+            },
+            content: stoa_core::posts::Content::remote(
+                "<p>Someone else.</p>",
+                None,
+                &format!("{}/notes/other", peer.base),
+            )
+            .unwrap(),
+        },
     )
     .await
     .unwrap();

@@ -155,13 +155,13 @@ async fn a_thread_written_earlier_is_counted_without_becoming_the_latest_post() 
         .unwrap()
         .unwrap();
     let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
-    let mut content = stoa_core::posts::Content::remote(
+    let content = stoa_core::posts::Content::remote(
         "<p>Old news.</p>",
         None,
         "https://elsewhere.example/p/1",
     )
-    .unwrap();
-    content.written_at = Some(yesterday);
+    .unwrap()
+    .with_written_at(Some(yesterday));
     stoa_core::posts::create_thread_with(
         &app.db,
         &stoa_core::Actor::from(&row),

@@ -1,0 +1,325 @@
+//! The rules of the one reply service, table by table, on a real database (SQLite, or the
+//! PostgreSQL named by `STOA_TEST_DATABASE_URL`) and without HTTP: whoever writes a reply — a
+//! member here, a server elsewhere, one at a time or in a batch — meets the same rules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::World;
+use stoa_core::CoreError;
+use stoa_core::posts::Content;
+use stoa_core::replies::{self, NewReply, ReplyTarget};
+
+/// What a reply's outcome must be.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Stored in this thread (by the world's name for it), under this post.
+    Stored {
+        thread: &'static str,
+        parent: &'static str,
+    },
+    /// Refused, the error displaying this text.
+    Refused(&'static str),
+}
+
+struct Case {
+    name: &'static str,
+    target: fn(&World) -> ReplyTarget,
+    expect: Expect,
+}
+
+fn cases() -> Vec<Case> {
+    use Expect::*;
+    vec![
+        Case {
+            name: "a reply to a thread goes under its first post",
+            target: |w| ReplyTarget::Thread(w.thread("open")),
+            expect: Stored {
+                thread: "open",
+                parent: "open/1",
+            },
+        },
+        Case {
+            name: "a reply to a post goes under it, in its thread",
+            target: |w| ReplyTarget::Post(w.post("open/2")),
+            expect: Stored {
+                thread: "open",
+                parent: "open/2",
+            },
+        },
+        Case {
+            name: "a reply on a thread's page to one of its posts",
+            target: |w| ReplyTarget::InThread {
+                thread_id: w.thread("open"),
+                post_id: w.post("open/2"),
+            },
+            expect: Stored {
+                thread: "open",
+                parent: "open/2",
+            },
+        },
+        Case {
+            name: "a parent from another thread is refused",
+            target: |w| ReplyTarget::InThread {
+                thread_id: w.thread("open"),
+                post_id: w.post("other/1"),
+            },
+            expect: Refused("the post you reply to belongs to another thread"),
+        },
+        Case {
+            name: "an unknown thread",
+            target: |_| ReplyTarget::Thread(9_999),
+            expect: Refused("thread not found"),
+        },
+        Case {
+            name: "an unknown parent",
+            target: |_| ReplyTarget::Post(9_999),
+            expect: Refused("parent post not found"),
+        },
+        Case {
+            name: "an unknown parent in a known thread",
+            target: |w| ReplyTarget::InThread {
+                thread_id: w.thread("open"),
+                post_id: 9_999,
+            },
+            expect: Refused("parent post not found"),
+        },
+        Case {
+            name: "a locked thread takes no reply",
+            target: |w| ReplyTarget::Thread(w.thread("locked")),
+            expect: Refused("this thread is locked"),
+        },
+        Case {
+            name: "nor a reply to one of its posts",
+            target: |w| ReplyTarget::Post(w.post("locked/1")),
+            expect: Refused("this thread is locked"),
+        },
+    ]
+}
+
+/// Checks one outcome against its case, and what the thread, the author and the outbox show.
+async fn check(world: &World, case: &Case, outcome: Result<stoa_core::posts::Created, CoreError>) {
+    match (case.expect, outcome) {
+        (Expect::Stored { thread, parent }, Ok(created)) => {
+            assert_eq!(created.thread_id, world.thread(thread), "{}", case.name);
+            let post = world.stored_post(created.post_id).await;
+            assert_eq!(post.parent_id, Some(world.post(parent)), "{}", case.name);
+            assert_eq!(post.thread_id, world.thread(thread), "{}", case.name);
+            assert!(
+                world.has_event("reply_created", created.post_id).await,
+                "{}: no outbox event",
+                case.name
+            );
+        }
+        (Expect::Refused(message), Err(err)) => {
+            assert_eq!(err.to_string(), message, "{}", case.name);
+        }
+        (expect, outcome) => panic!("{}: expected {expect:?}, got {outcome:?}", case.name),
+    }
+}
+
+#[tokio::test]
+async fn every_rule_holds_for_a_members_reply_and_one_from_elsewhere() {
+    for (index, case) in cases().iter().enumerate() {
+        let world = World::new().await;
+        let target = (case.target)(&world);
+        let before = world.counts().await;
+        // A member's markdown…
+        let local = replies::reply_one(
+            &world.db,
+            NewReply {
+                author: world.member.clone(),
+                target,
+                content: Content::local("Agreed.").unwrap(),
+            },
+        )
+        .await;
+        check(&world, case, local).await;
+        // …and a post from elsewhere, through the same door.
+        let remote = replies::reply_one(
+            &world.db,
+            NewReply {
+                author: world.remote.clone(),
+                target,
+                content: Content::remote(
+                    "<p>From afar.</p>",
+                    None,
+                    &format!("https://elsewhere.example/notes/{index}"),
+                )
+                .unwrap(),
+            },
+        )
+        .await;
+        check(&world, case, remote).await;
+        let after = world.counts().await;
+        let stored = matches!(case.expect, Expect::Stored { .. });
+        let added = if stored { 2 } else { 0 };
+        assert_eq!(after.posts, before.posts + added, "{}: posts", case.name);
+        assert_eq!(after.events, before.events + added, "{}: events", case.name);
+        assert_eq!(
+            after.open_replies,
+            before.open_replies + added,
+            "{}: the thread's reply count",
+            case.name
+        );
+        assert_eq!(
+            after.forum_posts,
+            before.forum_posts + added,
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            (after.member_posts, after.remote_posts),
+            (
+                before.member_posts + added / 2,
+                before.remote_posts + added / 2
+            ),
+            "{}: the authors' post counts",
+            case.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batch_decides_each_reply_as_it_would_alone() {
+    let world = World::new().await;
+    let cases = cases();
+    let batch: Vec<NewReply> = cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| NewReply {
+            author: world.remote.clone(),
+            target: (case.target)(&world),
+            content: Content::remote(
+                "<p>One of many.</p>",
+                None,
+                &format!("https://elsewhere.example/batch/{index}"),
+            )
+            .unwrap(),
+        })
+        .collect();
+    let outcomes = replies::write(&world.db, &batch, Utc::now()).await.unwrap();
+    assert_eq!(outcomes.len(), cases.len());
+    for (case, outcome) in cases.iter().zip(outcomes) {
+        check(&world, case, outcome).await;
+    }
+}
+
+#[tokio::test]
+async fn a_post_from_elsewhere_is_stored_once() {
+    let world = World::new().await;
+    let reply = || NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::remote("<p>Once.</p>", None, "https://elsewhere.example/notes/once")
+            .unwrap(),
+    };
+    let before = world.counts().await;
+    // Twice in one batch, then again in the next: one post, one event, counted once.
+    let first = replies::write(&world.db, &[reply(), reply()], Utc::now())
+        .await
+        .unwrap();
+    let again = replies::reply_one(&world.db, reply()).await.unwrap();
+    let first: Vec<_> = first.into_iter().map(Result::unwrap).collect();
+    assert_eq!(first[0], first[1]);
+    assert_eq!(first[0], again);
+    let after = world.counts().await;
+    assert_eq!(after.posts, before.posts + 1);
+    assert_eq!(after.events, before.events + 1);
+    assert_eq!(after.open_replies, before.open_replies + 1);
+    assert_eq!(after.remote_posts, before.remote_posts + 1);
+}
+
+#[tokio::test]
+async fn a_reply_keeps_the_time_it_was_written() {
+    let world = World::new().await;
+    let thread_before = world.thread_row("open").await;
+    let two_days_ago = Utc::now() - Duration::days(2);
+    let next_year = Utc::now() + Duration::days(365);
+    let write = |id: &str, at| {
+        let content = Content::remote("<p>Then.</p>", None, id)
+            .unwrap()
+            .with_written_at(Some(at));
+        replies::reply_one(
+            &world.db,
+            NewReply {
+                author: world.remote.clone(),
+                target: ReplyTarget::Thread(world.thread("open")),
+                content,
+            },
+        )
+    };
+    let old = write("https://elsewhere.example/old", two_days_ago)
+        .await
+        .unwrap();
+    let old = world.stored_post(old.post_id).await;
+    assert!(
+        (old.created_at - two_days_ago).num_milliseconds().abs() < 1,
+        "stored at {}, written at {two_days_ago}",
+        old.created_at
+    );
+    // An old reply counts, but does not move the thread back in the chronological lists.
+    let thread = world.thread_row("open").await;
+    assert_eq!(thread.reply_count, thread_before.reply_count + 1);
+    assert_eq!(thread.last_post_at, thread_before.last_post_at);
+    assert_eq!(
+        thread.last_post_author_id,
+        thread_before.last_post_author_id
+    );
+
+    // A time in the future is now.
+    let future = write("https://elsewhere.example/future", next_year)
+        .await
+        .unwrap();
+    let future = world.stored_post(future.post_id).await;
+    assert!(future.created_at <= Utc::now());
+    let thread = world.thread_row("open").await;
+    assert_eq!(thread.last_post_at, future.created_at);
+    assert_eq!(thread.last_post_author_id, Some(world.remote.id));
+}
+
+#[tokio::test]
+async fn a_body_meets_the_limits_wherever_it_comes_from() {
+    let too_long = "a".repeat(stoa_core::limits::BODY_MAX_BYTES + 1);
+    let table: [(&str, Result<Content, CoreError>, &str); 5] = [
+        (
+            "blank markdown",
+            Content::local("  \n "),
+            "a post needs some text",
+        ),
+        (
+            "markdown past the limit",
+            Content::local(&too_long),
+            "a post has at most 64 KiB of text",
+        ),
+        (
+            "HTML that cleans to nothing",
+            Content::remote("<script>alert(1)</script>", None, "https://e.example/1"),
+            "a post needs some text",
+        ),
+        (
+            "HTML far past the limit",
+            Content::remote(&too_long.repeat(5), None, "https://e.example/2"),
+            "the post is too long",
+        ),
+        (
+            "a long markdown source beside short HTML is cut, not refused",
+            Content::remote("<p>ok</p>", Some(&too_long), "https://e.example/3").and_then(|c| {
+                if c.source().len() == stoa_core::limits::BODY_MAX_BYTES {
+                    Err(CoreError::invalid("source", "cut"))
+                } else {
+                    Ok(c)
+                }
+            }),
+            "cut",
+        ),
+    ];
+    for (name, outcome, message) in table {
+        match outcome {
+            Err(err) => assert_eq!(err.to_string(), message, "{name}"),
+            Ok(content) => panic!("{name}: accepted {content:?}"),
+        }
+    }
+}
