@@ -62,6 +62,9 @@ export async function startPeer(port) {
   const base = `http://localhost:${port}`;
   const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
   const received = [];
+  // Every POST that reached the peer, as it came, before Fedify (which drops an activity id it
+  // has seen) reads it: { path, id }.
+  const incoming = [];
   // Every request this peer made, in the order made: { method, url, scheme, status }, where scheme
   // is "rfc9421", "draft-cavage" or "unsigned", and status stays null if no response came.
   const outgoing = [];
@@ -105,6 +108,15 @@ export async function startPeer(port) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    if (req.method === "POST") {
+      let id = null;
+      try {
+        id = JSON.parse(body.toString()).id ?? null;
+      } catch {
+        // Not JSON: counted without an id.
+      }
+      incoming.push({ path: req.url, id });
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -133,6 +145,7 @@ export async function startPeer(port) {
     base,
     actorId,
     received,
+    incoming,
     outgoing,
     // Stops listening and drops open connections, as a server that went down would.
     stop: () =>

@@ -1,4 +1,5 @@
-// Starts real `stoa serve` processes, each with its own SQLite database and host name.
+// Starts real `stoa serve` processes, each with its own SQLite database and host name — or
+// several processes sharing one database and one public URL behind a proxy.
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -47,11 +48,14 @@ async function spawnStoa(env) {
   return child;
 }
 
-export async function startStoa({ port, dataDir, env: extra = {} } = {}) {
+// `publicBase` is the URL the instance is known by when a proxy in front of it is (default: its
+// own port); `dataDir` and `database` given again start another process on the same database.
+export async function startStoa({ port, dataDir, database, publicBase, env: extra = {} } = {}) {
   port ??= await freePort();
   dataDir ??= mkdtempSync(path.join(tmpdir(), "stoa-fed-"));
-  const database = databaseUrl();
-  const base = `http://localhost:${port}`;
+  database ??= databaseUrl();
+  const base = publicBase ?? `http://localhost:${port}`;
+  const direct = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
     STOA_BIND: `127.0.0.1:${port}`,
@@ -64,7 +68,7 @@ export async function startStoa({ port, dataDir, env: extra = {} } = {}) {
   };
   let child = await spawnStoa(env);
   const api = async (method, route, body, token) => {
-    const response = await fetch(`${base}${route}`, {
+    const response = await fetch(`${direct}${route}`, {
       method,
       headers: {
         "content-type": "application/json",
@@ -79,6 +83,7 @@ export async function startStoa({ port, dataDir, env: extra = {} } = {}) {
     base,
     port,
     dataDir,
+    database,
     api,
     async member(name) {
       const password = "correct horse battery";

@@ -12,6 +12,7 @@ mod m0005_peers;
 mod m0006_remote_forums;
 mod m0007_peer_signature_scheme;
 mod m0008_delivery_refusals;
+mod m0009_post_links;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_remote_forums::Migration),
             Box::new(m0007_peer_signature_scheme::Migration),
             Box::new(m0008_delivery_refusals::Migration),
+            Box::new(m0009_post_links::Migration),
         ]
     }
 }

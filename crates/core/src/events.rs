@@ -14,22 +14,38 @@ pub enum Event {
         forum_id: i64,
         thread_id: i64,
         post_id: i64,
+        /// The activity as the author's server sent it, for a post from elsewhere: re-broadcast
+        /// as it came, never under an id made up here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     ReplyCreated {
         forum_id: i64,
         thread_id: i64,
         post_id: i64,
         parent_id: i64,
+        /// The activity as the author's server sent it, for a post from elsewhere: re-broadcast
+        /// as it came, never under an id made up here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     PostEdited {
         forum_id: i64,
         thread_id: i64,
         post_id: i64,
+        /// The activity as the author's server sent it, for a post from elsewhere: re-broadcast
+        /// as it came, never under an id made up here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     PostDeleted {
         forum_id: i64,
         thread_id: i64,
         post_id: i64,
+        /// The activity as the author's server sent it, for a post from elsewhere: re-broadcast
+        /// as it came, never under an id made up here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     PostLiked {
         forum_id: i64,

@@ -108,6 +108,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
             body_source: body,
             body_html: html,
             ap_id: content.ap_id.as_deref(),
+            link_url: content.link.as_deref(),
             now: written,
         },
     )
@@ -119,6 +120,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         forum_id: forum.id,
         thread_id: thread.id,
         post_id: post.id,
+        origin: content.origin,
     };
     events::record(&txn, actor.id, &event, now).await?;
     txn.commit().await?;
@@ -129,16 +131,23 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// A post's body, ready to store: the markdown source (empty when a remote server sent only
-/// HTML), the sanitised HTML, and, for a post from elsewhere, its ActivityPub id and when it
-/// says it was written. Made only by [`Content::local`] and [`Content::remote`], which hold the
-/// rules for a body, so every stored body has met them.
+/// HTML), the sanitised HTML, the link a thread's first post may carry, and, for a post from
+/// elsewhere, its ActivityPub id and when it says it was written. Made only by
+/// [`Content::local`] and [`Content::remote`], which hold the rules for a body, so every stored
+/// body has met them. A body from elsewhere may be empty — a link post, or a title alone — and
+/// the services decide where that may stand (a thread's first post, whose title carries it).
 #[derive(Debug, Clone)]
 pub struct Content {
     source: String,
     html: String,
+    link: Option<String>,
     ap_id: Option<String>,
     written_at: Option<chrono::DateTime<Utc>>,
+    origin: Option<String>,
 }
+
+/// Longest link a post may carry, in bytes.
+pub const LINK_MAX_BYTES: usize = 2_000;
 
 impl Content {
     /// A member's markdown, rendered and sanitised.
@@ -147,8 +156,10 @@ impl Content {
         Ok(Content {
             source: markdown.to_owned(),
             html: markdown::render(markdown),
+            link: None,
             ap_id: None,
             written_at: None,
+            origin: None,
         })
     }
 
@@ -159,9 +170,6 @@ impl Content {
             return Err(CoreError::invalid("content", "the post is too long"));
         }
         let html = markdown::sanitize(html);
-        if html.trim().is_empty() {
-            return Err(CoreError::invalid("content", "a post needs some text"));
-        }
         Ok(Content {
             source: source
                 .unwrap_or_default()
@@ -169,8 +177,10 @@ impl Content {
                 .take(limits::BODY_MAX_BYTES)
                 .collect(),
             html,
+            link: None,
             ap_id: Some(ap_id.to_owned()),
             written_at: None,
+            origin: None,
         })
     }
 
@@ -180,6 +190,46 @@ impl Content {
     pub fn with_written_at(mut self, at: Option<chrono::DateTime<Utc>>) -> Content {
         self.written_at = at;
         self
+    }
+
+    /// The link the post carries: an http or https URL of bounded length.
+    pub fn with_link(mut self, link: Option<&str>) -> CoreResult<Content> {
+        self.link = match link.map(str::trim).filter(|l| !l.is_empty()) {
+            None => None,
+            Some(link) => {
+                let is_web = link.split_once("://").is_some_and(|(scheme, rest)| {
+                    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+                        && !rest.is_empty()
+                });
+                if !is_web || link.len() > LINK_MAX_BYTES || link.chars().any(char::is_whitespace) {
+                    return Err(CoreError::invalid(
+                        "link",
+                        "a link is an http or https address of at most 2,000 characters",
+                    ));
+                }
+                Some(link.to_owned())
+            }
+        };
+        Ok(self)
+    }
+
+    /// The activity that brought the post, as its server sent it (see [`Event`]'s `origin`).
+    pub fn with_origin(mut self, origin: Option<String>) -> Content {
+        self.origin = origin;
+        self
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Whether there are no words to show (a link post, or a title alone).
+    pub fn is_blank(&self) -> bool {
+        self.html.trim().is_empty()
+    }
+
+    pub fn link(&self) -> Option<&str> {
+        self.link.as_deref()
     }
 
     pub fn source(&self) -> &str {
@@ -200,20 +250,26 @@ impl Content {
     }
 }
 
-/// Loads a post the actor may change: their own, or any post for an admin.
-async fn editable_post<C: ConnectionTrait>(
-    txn: &C,
+/// Whether a member may change (edit or delete) a post: its author may, and an admin may.
+pub fn may_change(actor: &Actor, author_id: i64) -> bool {
+    actor.is_admin || actor.id == author_id
+}
+
+/// Loads a post the actor may change: their own, or any post for an admin. A deleted post is
+/// not found.
+pub async fn editable<C: ConnectionTrait>(
+    db: &C,
     actor: &Actor,
     post_id: i64,
 ) -> CoreResult<post::Model> {
-    let post = posts::by_id(txn, post_id)
+    let post = posts::by_id(db, post_id)
         .await?
         .ok_or(CoreError::NotFound("post"))?;
     if post.deleted_at.is_some() {
         return Err(CoreError::NotFound("post"));
     }
-    if post.author_id != actor.id && !actor.is_admin {
-        return Err(CoreError::Forbidden("you can only change your own posts"));
+    if !may_change(actor, post.author_id) {
+        return Err(CoreError::Forbidden("You can only change your own posts."));
     }
     Ok(post)
 }
@@ -245,7 +301,7 @@ pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
     let body = content.source.as_str();
     let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
-    let post = editable_post(&txn, actor, post_id).await?;
+    let post = editable(&txn, actor, post_id).await?;
     let thread = threads::by_id(&txn, post.thread_id)
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
@@ -256,8 +312,14 @@ pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
             "only a thread's first post carries its title",
         ));
     }
+    if content.is_blank() && !is_starter {
+        return Err(CoreError::invalid("content", "a post needs some text"));
+    }
+    // Only a thread's first post carries a link.
+    let link = content.link().filter(|_| is_starter);
     let new_title = title.filter(|t| *t != thread.title);
-    let new_body = post.body_source != body || post.body_html != html;
+    let new_body =
+        post.body_source != body || post.body_html != html || post.link_url.as_deref() != link;
     if !new_body && new_title.is_none() {
         // Nothing changed: no revision, no event.
         return Ok(Created {
@@ -267,7 +329,7 @@ pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
     }
     let now = Utc::now();
     if new_body {
-        posts::replace_body(&txn, &post, actor.id, body, html, now).await?;
+        posts::replace_body(&txn, &post, actor.id, body, html, link, now).await?;
     }
     if let Some(title) = new_title {
         threads::set_title(&txn, thread.id, title).await?;
@@ -277,6 +339,7 @@ pub async fn edit_post_with<C: ConnectionTrait + TransactionTrait>(
         forum_id: thread.forum_id,
         thread_id: thread.id,
         post_id: post.id,
+        origin: content.origin.clone(),
     };
     events::record(&txn, actor.id, &event, now).await?;
     txn.commit().await?;
@@ -293,8 +356,19 @@ pub async fn delete_post<C: ConnectionTrait + TransactionTrait>(
     actor: &Actor,
     post_id: i64,
 ) -> CoreResult<Created> {
+    delete_post_with(db, actor, post_id, None).await
+}
+
+/// Deletes a post: every deletion, made here or arriving from elsewhere (`origin`, the activity
+/// as its server sent it), is stored by this function.
+pub async fn delete_post_with<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    origin: Option<String>,
+) -> CoreResult<Created> {
     let txn = stoa_db::begin_write(db).await?;
-    let post = editable_post(&txn, actor, post_id).await?;
+    let post = editable(&txn, actor, post_id).await?;
     let thread = threads::by_id(&txn, post.thread_id)
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
@@ -311,6 +385,7 @@ pub async fn delete_post<C: ConnectionTrait + TransactionTrait>(
         forum_id: thread.forum_id,
         thread_id: thread.id,
         post_id: post.id,
+        origin,
     };
     events::record(&txn, actor.id, &event, now).await?;
     txn.commit().await?;
@@ -449,6 +524,20 @@ pub async fn like<C: ConnectionTrait + TransactionTrait>(
     activity_id: Option<&str>,
 ) -> CoreResult<bool> {
     change_like(db, actor, post_id, activity_id, true).await
+}
+
+/// Likes a post, or takes the like back when the member already likes it (the page's one
+/// button). Returns whether the member likes the post now.
+pub async fn toggle_like<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+) -> CoreResult<bool> {
+    if like(db, actor, post_id, None).await? {
+        return Ok(true);
+    }
+    unlike(db, actor, post_id, None).await?;
+    Ok(false)
 }
 
 /// Takes a like back. Returns whether there was one.

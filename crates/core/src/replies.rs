@@ -10,10 +10,10 @@
 //! the batch is committed, so an inbox that answers "accepted" has stored it.
 //!
 //! The rules, in one place: the thread exists and is not locked; the parent post is in that
-//! thread; the body is within limits (a [`Content`] cannot be made otherwise); a post from
-//! elsewhere is stored once, however often its id arrives; a reply keeps the time it says it was
-//! written, never later than now; counters and the outbox event are written in the same
-//! transaction as the post.
+//! thread; the body is within limits (a [`Content`] cannot be made otherwise) and not blank; a
+//! post from elsewhere is stored once, however often its id arrives; a reply keeps the time it
+//! says it was written, never later than now; counters and the outbox event are written in the
+//! same transaction as the post.
 
 use std::collections::{HashMap, HashSet};
 
@@ -135,6 +135,10 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
     for reply in replies {
         let plan = match reply.content.ap_id() {
             Some(ap_id) if stored.contains_key(ap_id) => Ok(None),
+            // A thread's first post may be a link or a title alone; a reply needs words.
+            _ if reply.content.is_blank() => {
+                Err(CoreError::invalid("content", "a post needs some text"))
+            }
             ap_id => place(reply, &thread_rows, &parents, now).map(|placed| match ap_id {
                 Some(ap_id) => seen.insert(ap_id).then_some(placed),
                 None => Some(placed),
@@ -159,6 +163,8 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             body_source: reply.content.source(),
             body_html: reply.content.html(),
             ap_id: reply.content.ap_id(),
+            // Only a thread's first post carries a link.
+            link_url: None,
             now: placed.at,
         };
         match reply.content.ap_id() {
@@ -241,6 +247,7 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             thread_id: placed.thread_id,
             post_id,
             parent_id: placed.parent_id,
+            origin: reply.content.origin().map(str::to_owned),
         };
         events.push(crate::events::new_event(author, &event, now)?);
     }

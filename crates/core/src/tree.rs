@@ -63,6 +63,7 @@ mod tests {
             created_at: Utc::now(),
             edited_at: None,
             deleted_at: None,
+            link_url: None,
             author_name: "a".into(),
             author_display_name: None,
             author_local: true,

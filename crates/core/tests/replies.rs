@@ -283,7 +283,7 @@ async fn a_reply_keeps_the_time_it_was_written() {
 #[tokio::test]
 async fn a_body_meets_the_limits_wherever_it_comes_from() {
     let too_long = "a".repeat(stoa_core::limits::BODY_MAX_BYTES + 1);
-    let table: [(&str, Result<Content, CoreError>, &str); 5] = [
+    let table: [(&str, Result<Content, CoreError>, &str); 4] = [
         (
             "blank markdown",
             Content::local("  \n "),
@@ -293,11 +293,6 @@ async fn a_body_meets_the_limits_wherever_it_comes_from() {
             "markdown past the limit",
             Content::local(&too_long),
             "a post has at most 64 KiB of text",
-        ),
-        (
-            "HTML that cleans to nothing",
-            Content::remote("<script>alert(1)</script>", None, "https://e.example/1"),
-            "a post needs some text",
         ),
         (
             "HTML far past the limit",
@@ -322,4 +317,73 @@ async fn a_body_meets_the_limits_wherever_it_comes_from() {
             Ok(content) => panic!("{name}: accepted {content:?}"),
         }
     }
+}
+
+/// Words are what a reply is made of; a thread's first post may be a link or a title alone.
+#[tokio::test]
+async fn a_reply_needs_words_and_a_thread_may_be_a_title_alone() {
+    let world = World::new().await;
+    let blank = |id: &str| Content::remote("<script>alert(1)</script>", None, id).unwrap();
+    let refused = replies::reply_one(
+        &world.db,
+        NewReply {
+            author: world.remote.clone(),
+            target: ReplyTarget::Thread(world.thread("open")),
+            content: blank("https://elsewhere.example/blank-reply"),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.to_string(), "a post needs some text");
+
+    let link = "https://example.com/article";
+    let started = stoa_core::posts::create_thread_with(
+        &world.db,
+        &world.remote,
+        "books",
+        "Worth reading",
+        blank("https://elsewhere.example/link-post")
+            .with_link(Some(link))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let first = world.stored_post(started.post_id).await;
+    assert_eq!(first.body_html, "");
+    assert_eq!(first.link_url.as_deref(), Some(link));
+
+    // A link is a web address, or nothing.
+    for bad in ["javascript:alert(1)", "ftp://example.com/x", "https://"] {
+        let refused = blank("https://elsewhere.example/x")
+            .with_link(Some(bad))
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "a link is an http or https address of at most 2,000 characters",
+            "{bad}"
+        );
+    }
+
+    // Edited to nothing: the first post may be, a reply may not.
+    let reply = replies::reply_one(
+        &world.db,
+        NewReply {
+            author: world.remote.clone(),
+            target: ReplyTarget::Thread(started.thread_id),
+            content: Content::remote("<p>Thanks.</p>", None, "https://elsewhere.example/thanks")
+                .unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let refused = stoa_core::posts::edit_post_with(
+        &world.db,
+        &world.remote,
+        reply.post_id,
+        blank("https://elsewhere.example/thanks"),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.to_string(), "a post needs some text");
 }

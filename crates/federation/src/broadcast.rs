@@ -145,9 +145,10 @@ async fn broadcast<C: ConnectionTrait>(
             return Ok(());
         };
         let liker_url = actor_url(urls, &liker);
-        let like_id = activity_id
-            .clone()
-            .unwrap_or_else(|| activity_url(&liker_url, "like", event.id));
+        let like_id = match activity_id {
+            Some(id) => id.clone(),
+            None => local_like_id(txn, &liker_url, event, &parsed).await?,
+        };
         let like = json!({"id": like_id, "type": "Like", "actor": liker_url, "object": object_id});
         let inner = match parsed {
             Event::PostLiked { .. } => like,
@@ -170,6 +171,35 @@ async fn broadcast<C: ConnectionTrait>(
         });
         delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
         return Ok(());
+    }
+    // A post removed by someone other than its author (an administrator, later a host) is the
+    // remover's act: their own `Delete` with a `summary`, the shape Lemmy gives a removal.
+    if let Event::PostDeleted { .. } = parsed
+        && event.actor_id != Some(post.author_id)
+        && let Some(remover) = users::by_id(txn, event.actor_id.unwrap_or_default()).await?
+    {
+        let remover_url = actor_url(urls, &remover);
+        let mut removal = json!({
+            "id": activity_url(&remover_url, "delete", event.id),
+            "type": "Delete",
+            "actor": remover_url,
+            "object": object_id,
+            "summary": "Removed by a moderator",
+        });
+        addressing(&mut removal);
+        let mut announce = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": activity_url(&forum_url, "announce", event.id),
+            "type": "Announce",
+            "actor": forum_url,
+            "object": removal,
+        });
+        addressing(&mut announce);
+        return delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await;
+    }
+    if !author.local {
+        return rebroadcast_as_received(txn, event, &parsed, &forum, &inboxes, &object_id, urls)
+            .await;
     }
     let mut inner = match (&parsed, object) {
         (Event::ThreadCreated { .. } | Event::ReplyCreated { .. }, Some(object)) => json!({
@@ -217,6 +247,60 @@ async fn broadcast<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A post, edit or deletion by a member of another server, sent on to the forum's followers
+/// as the author's server made it (FEP-1b12): its own id, under the author's signature's
+/// authority, never an id made up here on someone else's host (Lemmy refuses those). What came
+/// without its activity — an ancestor fetched to place a reply, the posts of an account deleted
+/// elsewhere — is not re-broadcast: there is nothing of the author's to send.
+async fn rebroadcast_as_received<C: ConnectionTrait>(
+    txn: &C,
+    event: &outbox_event::Model,
+    parsed: &Event,
+    forum: &stoa_db::forum::Model,
+    inboxes: &[Url],
+    object_id: &Url,
+    urls: &crate::urls::Urls,
+) -> Result<(), FedError> {
+    let origin = match parsed {
+        Event::ThreadCreated { origin, .. }
+        | Event::ReplyCreated { origin, .. }
+        | Event::PostEdited { origin, .. }
+        | Event::PostDeleted { origin, .. } => origin.as_deref(),
+        Event::PostLiked { .. } | Event::PostUnliked { .. } => None,
+    };
+    let Some(received) = origin.and_then(|o| serde_json::from_str::<Value>(o).ok()) else {
+        tracing::debug!(
+            event = event.id,
+            "a post from elsewhere came without its activity: not re-broadcast"
+        );
+        return Ok(());
+    };
+    let forum_url = urls.forum(&forum.slug);
+    let followers_url = urls.forum_part(&forum.slug, "followers");
+    let announce = |id: String, object: Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "Announce",
+            "actor": forum_url,
+            "object": object,
+            "to": [PUBLIC],
+            "cc": [forum_url, followers_url],
+            "audience": forum_url,
+        })
+    };
+    let wrapped = announce(activity_url(&forum_url, "announce", event.id), received);
+    delivery::enqueue(txn, &wrapped, Signer::Forum(forum.id), inboxes).await?;
+    if matches!(parsed, Event::ThreadCreated { .. }) {
+        let plain = announce(
+            activity_url(&forum_url, "announce-page", event.id),
+            json!(object_id),
+        );
+        delivery::enqueue(txn, &plain, Signer::Forum(forum.id), inboxes).await?;
+    }
+    Ok(())
+}
+
 /// What a member here does in a forum of another server goes to that forum, which
 /// re-broadcasts it to its followers: their own threads, replies, edits and deletions as
 /// `Create`, `Update` and `Delete`, and their likes. Moderation here of someone else's post
@@ -244,21 +328,25 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
     let urls = &data.urls;
     let member_url = urls.user(&member.name);
     let object_id = objects::post_id(urls, &post);
-    let like = |id: &Option<String>| {
-        json!({
-            "id": id.clone().unwrap_or_else(|| activity_url(&member_url, "like", event.id)),
-            "type": "Like",
-            "actor": member_url,
-            "object": object_id,
-        })
+    let like_id = match parsed {
+        Event::PostLiked { .. } | Event::PostUnliked { .. } => {
+            local_like_id(txn, &member_url, event, parsed).await?
+        }
+        _ => String::new(),
     };
+    let like = json!({
+        "id": like_id,
+        "type": "Like",
+        "actor": member_url,
+        "object": object_id,
+    });
     let mut activity = match parsed {
-        Event::PostLiked { activity_id, .. } => like(activity_id),
-        Event::PostUnliked { activity_id, .. } => json!({
+        Event::PostLiked { .. } => like,
+        Event::PostUnliked { .. } => json!({
             "id": activity_url(&member_url, "undo-like", event.id),
             "type": "Undo",
             "actor": member_url,
-            "object": like(activity_id),
+            "object": like,
         }),
         _ if post.author_id != member.id => return Ok(()),
         Event::PostDeleted { .. } => json!({
@@ -296,6 +384,29 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
     activity["cc"] = json!([forum_url]);
     activity["audience"] = json!(forum_url);
     delivery::enqueue(txn, &activity, Signer::User(member.id), &[inbox]).await
+}
+
+/// The id of a member's `Like` made here: named after its event, so an `Undo` names the like
+/// it takes back — the latest like of that post by that member before the unlike.
+async fn local_like_id<C: ConnectionTrait>(
+    txn: &C,
+    liker_url: &Url,
+    event: &outbox_event::Model,
+    parsed: &Event,
+) -> Result<String, FedError> {
+    let like_event = match parsed {
+        Event::PostUnliked { .. } => outbox::latest_before(
+            txn,
+            "post_liked",
+            event.actor_id.unwrap_or_default(),
+            event.subject_id,
+            event.id,
+        )
+        .await?
+        .unwrap_or(event.id),
+        _ => event.id,
+    };
+    Ok(activity_url(liker_url, "like", like_event))
 }
 
 /// A member's actor id: ours for a local member, their own for a remote one.

@@ -88,7 +88,7 @@ pub async fn receive(
 ) -> Result<Scheme, FedError> {
     let signer = verify_signer(data, request).await?;
     let body = request.body.unwrap_or_default();
-    let activity: InboxActivity = serde_json::from_slice(body).map_err(|err| {
+    let mut activity: InboxActivity = serde_json::from_slice(body).map_err(|err| {
         FedError::Rejected(format!(
             "the activity cannot be read: {err} ({})",
             describe(body)
@@ -105,6 +105,9 @@ pub async fn receive(
     data.urls
         .check_remote(activity.id(), data.development)
         .map_err(|why| FedError::Rejected(format!("the activity's id: {why}")))?;
+    if let Ok(text) = std::str::from_utf8(body) {
+        activity.keep_received(text);
+    }
     activity.verify(data).await?;
     activity.receive(data).await?;
     Ok(signer.scheme)

@@ -55,6 +55,20 @@ pub enum InboxActivity {
     Announce(Announce),
 }
 
+impl InboxActivity {
+    /// Keeps the activity as it arrived where a forum here re-broadcasts it: a post, its edit
+    /// or its deletion, sent on as its author's server made it.
+    pub fn keep_received(&mut self, body: &str) {
+        let received = Some(body.to_owned());
+        match self {
+            InboxActivity::CreatePost(create) => create.received = received,
+            InboxActivity::UpdatePost(update) => update.received = received,
+            InboxActivity::DeletePost(delete) => delete.received = received,
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Follow {
@@ -207,6 +221,9 @@ pub struct PostIn {
     /// When it was written; kept loose, as a malformed time should not lose the post.
     #[serde(default)]
     pub published: serde_json::Value,
+    /// Images and links; a link post (Lemmy) carries its link as a `Link`.
+    #[serde(default)]
+    pub attachment: serde_json::Value,
 }
 
 /// Every URL in a one-or-many field (strings, or objects with `id` or `href`).
@@ -291,18 +308,37 @@ impl PostIn {
             .flatten()
     }
 
+    /// The link of a link post: the first `Link` attachment with an http or https `href`.
+    fn link(&self) -> Option<&str> {
+        let attachments = match &self.attachment {
+            serde_json::Value::Array(items) => items.as_slice(),
+            single @ serde_json::Value::Object(_) => std::slice::from_ref(single),
+            _ => &[],
+        };
+        attachments
+            .iter()
+            .filter(|a| a.get("type").and_then(|t| t.as_str()) == Some("Link"))
+            .filter_map(|a| a.get("href").and_then(|h| h.as_str()))
+            .find(|href| href.starts_with("https://") || href.starts_with("http://"))
+    }
+
     fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
         let written_at = self
             .published
             .as_str()
             .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
             .map(|at| at.with_timezone(&Utc));
-        Ok(stoa_core::posts::Content::remote(
+        let content = stoa_core::posts::Content::remote(
             self.content.as_deref().unwrap_or_default(),
             self.markdown(),
             self.id.as_str(),
         )?
-        .with_written_at(written_at))
+        .with_written_at(written_at);
+        // A link that is not one a page can show is left out, not the post with it.
+        Ok(match content.clone().with_link(self.link()) {
+            Ok(with_link) => with_link,
+            Err(_) => content,
+        })
     }
 
     /// Only the author may create, change or delete their post, and only on their own server.
@@ -325,6 +361,9 @@ pub struct CreatePost {
     pub kind: activitypub_federation::kinds::activity::CreateType,
     pub actor: ObjectId<RemoteUser>,
     pub object: PostIn,
+    /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
+    #[serde(skip)]
+    pub received: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -335,6 +374,9 @@ pub struct UpdatePost {
     pub kind: activitypub_federation::kinds::activity::UpdateType,
     pub actor: ObjectId<RemoteUser>,
     pub object: PostIn,
+    /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
+    #[serde(skip)]
+    pub received: Option<String>,
 }
 
 /// An actor of another server changed its profile (name, avatar, key, description).
@@ -392,6 +434,9 @@ pub struct DeletePost {
     pub actor: ObjectId<RemoteUser>,
     /// The deleted object's id, or the object (often a `Tombstone`) with its id.
     pub object: serde_json::Value,
+    /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
+    #[serde(skip)]
+    pub received: Option<String>,
 }
 
 /// The post a URL names: one of ours (`/t/ID`, `/p/ID`) or one that came from elsewhere.
@@ -558,7 +603,7 @@ impl CreatePost {
             .reply(NewReply {
                 author: core_actor(&author),
                 target,
-                content: self.object.content()?,
+                content: self.object.content()?.with_origin(self.received.clone()),
             })
             .await
             .map_err(|err| match err {
@@ -608,7 +653,7 @@ impl CreatePost {
         };
         let author = self.actor.dereference(data).await?;
         let title = self.object.title();
-        let content = self.object.content()?;
+        let content = self.object.content()?.with_origin(self.received.clone());
         stoa_core::posts::create_thread_with(
             &data.db,
             &core_actor(&author),
@@ -647,7 +692,7 @@ impl Activity for UpdatePost {
             &data.db,
             &core_actor(&author),
             post.id,
-            self.object.content()?,
+            self.object.content()?.with_origin(self.received.clone()),
             title.as_deref(),
         )
         .await?;
@@ -689,7 +734,13 @@ impl Activity for DeletePost {
         if post.deleted_at.is_some() {
             return Ok(());
         }
-        stoa_core::posts::delete_post(&data.db, &core_actor(&author), post.id).await?;
+        stoa_core::posts::delete_post_with(
+            &data.db,
+            &core_actor(&author),
+            post.id,
+            self.received.clone(),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -1142,6 +1193,7 @@ pub(crate) async fn announced_post(
         kind: activitypub_federation::kinds::activity::CreateType::Create,
         actor: ObjectId::from(author),
         object: post,
+        received: None,
     };
     create.receive_in(data, Some(forum)).await
 }

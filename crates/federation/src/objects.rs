@@ -38,6 +38,14 @@ pub struct Mention {
     pub name: String,
 }
 
+/// The link a link post carries, as Lemmy sends and reads it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LinkAttachment {
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::link::LinkType,
+    pub href: Url,
+}
+
 /// A thread: its title, its starter post, and where its conversation lives.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +67,9 @@ pub struct Page {
     pub cc: Vec<String>,
     pub tag: Vec<Mention>,
     pub replies: Url,
+    /// The thread's link, when it is a link post.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment: Vec<LinkAttachment>,
     pub published: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<DateTime<Utc>>,
@@ -117,6 +128,13 @@ pub fn post_id(urls: &Urls, post: &post::Model) -> Url {
         None => urls.path(&format!("/t/{}", post.thread_id)),
         Some(_) => urls.path(&format!("/p/{}", post.id)),
     }
+}
+
+/// Where a reply is read: its thread's page, at the post (`/t/ID#pID`).
+fn post_url(urls: &Urls, thread_id: i64, post_id: i64) -> Url {
+    let mut url = urls.path(&format!("/t/{thread_id}"));
+    url.set_fragment(Some(&format!("p{post_id}")));
+    url
 }
 
 fn author_id(urls: &Urls, author: &user::Model) -> Url {
@@ -203,6 +221,16 @@ pub async fn post_object<C: ConnectionTrait>(
             cc: vec![followers],
             tag: vec![mention],
             replies: urls.path(&format!("/t/{}/replies", thread.id)),
+            attachment: post
+                .link_url
+                .as_deref()
+                .and_then(|link| Url::parse(link).ok())
+                .map(|href| LinkAttachment {
+                    kind: Default::default(),
+                    href,
+                })
+                .into_iter()
+                .collect(),
             published: post.created_at,
             updated: post.edited_at,
             id,
@@ -220,7 +248,7 @@ pub async fn post_object<C: ConnectionTrait>(
                 content: post.body_html.clone(),
                 media_type: MediaTypeHtml::Html,
                 source,
-                url: urls.path(&format!("/t/{}#p{}", thread.id, post.id)),
+                url: post_url(urls, thread.id, post.id),
                 audience: forum_id.clone(),
                 context,
                 to: vec![PUBLIC.into()],
@@ -284,11 +312,47 @@ pub async fn context_collection<C: ConnectionTrait>(
     thread_id: i64,
     page: Option<usize>,
 ) -> Result<Option<serde_json::Value>, DbErr> {
+    thread_collection(db, urls, thread_id, page, Collection::Context).await
+}
+
+/// A thread's `replies` collection: the direct replies to its first post, paged like its
+/// context.
+pub async fn replies_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    thread_id: i64,
+    page: Option<usize>,
+) -> Result<Option<serde_json::Value>, DbErr> {
+    thread_collection(db, urls, thread_id, page, Collection::Replies).await
+}
+
+/// Which of a thread's collections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    /// Every post (FEP-7888).
+    Context,
+    /// The replies to the first post.
+    Replies,
+}
+
+async fn thread_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    thread_id: i64,
+    page: Option<usize>,
+    which: Collection,
+) -> Result<Option<serde_json::Value>, DbErr> {
     let Some(thread) = threads::by_id(db, thread_id).await? else {
         return Ok(None);
     };
-    let ids = posts::ids_in_thread(db, thread_id).await?;
-    let id = context_id(urls, thread.id);
+    let mut ids = posts::ids_in_thread(db, thread_id).await?;
+    let id = match which {
+        Collection::Context => context_id(urls, thread.id),
+        Collection::Replies => {
+            ids.retain(|(_, parent, _)| parent.is_some() && *parent == thread.starter_post_id);
+            urls.path(&format!("/t/{}/replies", thread.id))
+        }
+    };
     let page_url = |n: usize| {
         let mut url = id.clone();
         url.set_query(Some(&format!("page={n}")));
@@ -329,6 +393,11 @@ pub async fn context_collection<C: ConnectionTrait>(
         prev: (number > 1).then(|| page_url(number - 1)),
     };
     Ok(serde_json::to_value(WithContext::new_default(collection_page)).ok())
+}
+
+/// The instance actor's outbox: it publishes nothing, so the collection is empty.
+pub fn instance_outbox(urls: &Urls) -> Value {
+    collection(urls.path("/actor/outbox"), 0, Some(Vec::new()))
 }
 
 /// A collection of actor ids or activities, given whole (small) or as a count only.

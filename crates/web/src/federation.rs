@@ -23,12 +23,15 @@ pub fn routes() -> Router<AppState> {
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(instance_actor))
         .route("/t/{id}/context", get(thread_context))
+        .route("/t/{id}/replies", get(thread_replies))
+        .route("/actor/outbox", get(instance_outbox))
         .route("/p/{id}", get(post_or_redirect))
         .route("/f/{slug}/{collection}", get(forum_collection))
         .route("/u/{name}/{collection}", get(user_collection))
         .merge(
             Router::new()
                 .route("/inbox", post(inbox))
+                .route("/actor/inbox", post(inbox))
                 .route("/f/{slug}/inbox", post(inbox))
                 .route("/u/{name}/inbox", post(inbox))
                 .route_layer(RequestBodyLimitLayer::new(MAX_ACTIVITY_BYTES)),
@@ -55,10 +58,7 @@ async fn inbox(
         body: Some(&body),
     };
     match stoa_federation::inbound::receive(&data, &request).await {
-        Ok(_) => {
-            state.delivery_wake.notify_one();
-            StatusCode::ACCEPTED.into_response()
-        }
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
         Err(err) => {
             let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
             if status.is_server_error() {
@@ -140,6 +140,23 @@ async fn thread_context(
         Some(collection) => Ok(activity_json(&collection)),
         None => Err(ApiError::not_found("thread")),
     }
+}
+
+/// `/t/{id}/replies`: the direct replies to a thread's first post.
+async fn thread_replies(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<CollectionQuery>,
+) -> Result<Response, ApiError> {
+    match objects::replies_collection(&state.db, &state.config.urls, id, query.page).await? {
+        Some(collection) => Ok(activity_json(&collection)),
+        None => Err(ApiError::not_found("thread")),
+    }
+}
+
+/// `/actor/outbox`: the instance actor publishes nothing.
+async fn instance_outbox(State(state): State<AppState>) -> Response {
+    activity_json(&objects::instance_outbox(&state.config.urls))
 }
 
 /// Whether the request asks for the ActivityPub representation.

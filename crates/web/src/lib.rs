@@ -38,18 +38,44 @@ pub fn router(state: AppState) -> Router {
             authorized_fetch::require_signature,
         ));
     }
-    app.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let path = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str)
-                    .unwrap_or("unmatched");
-                tracing::info_span!("request", method = %request.method(), path)
-            }),
-        )
-        .with_state(state)
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        wake_delivery_after_writes,
+    ))
+    .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+    .layer(
+        TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let path = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("unmatched");
+            tracing::info_span!("request", method = %request.method(), path)
+        }),
+    )
+    .with_state(state)
+}
+
+/// Wakes the delivery worker after every write that succeeded — in this one place, not in each
+/// handler. By the time the answer is ready, whatever the request changed is committed, with
+/// the outbox events it wrote; the worker also looks every second, so a write that queued
+/// nothing costs one spare look.
+async fn wake_delivery_after_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    let status = response.status();
+    if writes && (status.is_success() || status.is_redirection()) {
+        state.delivery_wake.notify_one();
+    }
+    response
 }
 
 /// Serves the app on a bound listener until `shutdown` resolves. Client addresses reach the

@@ -60,6 +60,26 @@ pub async fn pending<C: ConnectionTrait>(
         .await
 }
 
+/// The id of the latest event of `kind` by `actor_id` about `subject_id` written before
+/// `before_id` (say, the like that an unlike takes back).
+pub async fn latest_before<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    actor_id: i64,
+    subject_id: i64,
+    before_id: i64,
+) -> Result<Option<i64>, DbErr> {
+    Ok(outbox_event::Entity::find()
+        .filter(outbox_event::Column::Kind.eq(kind))
+        .filter(outbox_event::Column::ActorId.eq(actor_id))
+        .filter(outbox_event::Column::SubjectId.eq(subject_id))
+        .filter(outbox_event::Column::Id.lt(before_id))
+        .order_by_desc(outbox_event::Column::Id)
+        .one(db)
+        .await?
+        .map(|event| event.id))
+}
+
 /// Whether any event waits: a read, so an idle round takes no write lock.
 pub async fn any_pending<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
     Ok(outbox_event::Entity::find()

@@ -24,6 +24,7 @@ pub struct PostWithAuthor {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub link_url: Option<String>,
     pub author_name: String,
     pub author_display_name: Option<String>,
     pub author_local: bool,
@@ -49,6 +50,7 @@ pub async fn in_thread<C: ConnectionTrait>(
             (p, post::Column::CreatedAt),
             (p, post::Column::EditedAt),
             (p, post::Column::DeletedAt),
+            (p, post::Column::LinkUrl),
         ])
         .expr_as(
             Expr::col((u, user::Column::Name)),
@@ -159,6 +161,8 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     /// Set for posts that came from another server.
     pub ap_id: Option<&'a str>,
+    /// The link a thread's first post carries.
+    pub link_url: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -189,6 +193,7 @@ fn new_row(new: NewPost<'_>) -> post::ActiveModel {
         body_html: Set(new.body_html.to_owned()),
         like_count: Set(0),
         ap_id: Set(new.ap_id.map(str::to_owned)),
+        link_url: Set(new.link_url.map(str::to_owned)),
         created_at: Set(new.now),
         ..Default::default()
     }
@@ -201,6 +206,7 @@ pub async fn replace_body<C: ConnectionTrait>(
     editor_id: i64,
     body_source: &str,
     body_html: &str,
+    link_url: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     post_revision::ActiveModel {
@@ -216,6 +222,7 @@ pub async fn replace_body<C: ConnectionTrait>(
     post::Entity::update_many()
         .col_expr(post::Column::BodySource, Expr::value(body_source))
         .col_expr(post::Column::BodyHtml, Expr::value(body_html))
+        .col_expr(post::Column::LinkUrl, Expr::value(link_url))
         .col_expr(post::Column::EditedAt, Expr::value(now))
         .filter(post::Column::Id.eq(previous.id))
         .exec(db)
@@ -250,6 +257,7 @@ pub async fn mark_deleted<C: ConnectionTrait>(
     post::Entity::update_many()
         .col_expr(post::Column::BodySource, Expr::value(""))
         .col_expr(post::Column::BodyHtml, Expr::value(""))
+        .col_expr(post::Column::LinkUrl, Expr::value(Option::<String>::None))
         .col_expr(post::Column::DeletedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
         .exec(db)

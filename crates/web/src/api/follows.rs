@@ -94,7 +94,6 @@ pub async fn follow(
 ) -> Result<Json<FollowedForum>, ApiError> {
     let data = state.federation.to_request_data();
     let subscription = following::follow(&data, &member.user, &request.forum).await?;
-    state.delivery_wake.notify_one();
     Ok(Json(FollowedForum::new(&state, subscription)))
 }
 
@@ -133,6 +132,5 @@ pub async fn unfollow(
     if !removed {
         return Err(ApiError::not_found("followed forum"));
     }
-    state.delivery_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -73,6 +73,8 @@ pub struct PostView {
     pub author: Author,
     /// Sanitised HTML; empty when deleted.
     pub body_html: String,
+    /// The link a link post carries (a thread's first post only).
+    pub link: Option<String>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
@@ -142,6 +144,7 @@ pub async fn thread(
                         post_count: p.author_post_count,
                     },
                     body_html: p.body_html,
+                    link: p.link_url,
                     created_at: p.created_at,
                     edited_at: p.edited_at,
                     deleted: p.deleted_at.is_some(),
@@ -313,7 +316,6 @@ async fn set_like(
     } else {
         posts::unlike(&state.db, &member.actor(), id, None).await?;
     }
-    state.delivery_wake.notify_one();
     let post = posts::find_post(&state.db, id).await?;
     Ok(Json(LikeState {
         post_id: post.id,

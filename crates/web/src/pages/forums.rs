@@ -304,7 +304,6 @@ pub async fn subscription(
             )));
         }
     }
-    ctx.state.delivery_wake.notify_one();
     Ok(Redirect::to(&format!("/f/{slug}")).into_response())
 }
 
@@ -397,7 +396,6 @@ pub async fn follow(
     let data = ctx.state.federation.to_request_data();
     let err = match following::follow(&data, &member.user, &form.forum).await {
         Ok(subscription) => {
-            ctx.state.delivery_wake.notify_one();
             return Ok(Redirect::to(&format!("/f/{}", subscription.forum.slug)).into_response());
         }
         Err(err) => err,

@@ -27,6 +27,8 @@ pub struct PostView<'a> {
     pub author_href: String,
     pub author_post_count: i64,
     pub body_html: &'a str,
+    /// The link a link post carries.
+    pub link: Option<&'a str>,
     pub deleted: bool,
     pub created_iso: String,
     pub created_abs: String,
@@ -36,11 +38,11 @@ pub struct PostView<'a> {
     pub like_count: i64,
 }
 
-fn post_view(
-    tree_post: &TreePost,
-    viewer: Option<(i64, bool)>,
+fn post_view<'a>(
+    tree_post: &'a TreePost,
+    viewer: Option<&stoa_core::Actor>,
     now: DateTime<Utc>,
-) -> PostView<'_> {
+) -> PostView<'a> {
     let p = &tree_post.post;
     let author_href = match (&p.author_profile_url, p.author_local) {
         (Some(url), false) => url.clone(),
@@ -55,12 +57,13 @@ fn post_view(
         author_href,
         author_post_count: p.author_post_count,
         body_html: &p.body_html,
+        link: p.link_url.as_deref(),
         deleted: p.deleted_at.is_some(),
         created_iso: time_format::machine(p.created_at),
         created_abs: time_format::absolute(p.created_at),
         created_ago: time_format::relative(p.created_at, now),
         edited_ago: p.edited_at.map(|at| time_format::relative(at, now)),
-        can_edit: viewer.is_some_and(|(id, admin)| admin || id == p.author_id),
+        can_edit: viewer.is_some_and(|viewer| posts::may_change(viewer, p.author_id)),
         like_count: p.like_count,
     }
 }
@@ -89,7 +92,7 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
     let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, id).await?;
     let now = Utc::now();
     let header = view.header;
-    let viewer = ctx.viewer.0.as_ref().map(|s| (s.user.id, s.user.is_admin));
+    let viewer = ctx.viewer.0.as_ref().map(|s| s.actor());
     let mut crumbs = forum_crumbs(
         header.group_name.as_deref(),
         Some((&header.forum_name, &header.forum_slug)),
@@ -105,7 +108,7 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         posts: view
             .posts
             .iter()
-            .map(|p| post_view(p, viewer, now))
+            .map(|p| post_view(p, viewer.as_ref(), now))
             .collect(),
         starter_id: header.starter_post_id,
         signed_in: viewer.is_some(),
@@ -325,16 +328,7 @@ async fn own_post(
     return_to: &str,
 ) -> Result<stoa_db::post::Model, PageError> {
     let member = ctx.require_member(return_to)?;
-    let post = posts::find_post(&ctx.state.db, post_id).await?;
-    if post.deleted_at.is_some() {
-        return Err(PageError::NotFound);
-    }
-    if post.author_id != member.user.id && !member.user.is_admin {
-        return Err(PageError::Forbidden(
-            "You can only change your own posts.".into(),
-        ));
-    }
-    Ok(post)
+    Ok(posts::editable(&ctx.state.db, &member.actor(), post_id).await?)
 }
 
 #[derive(Template)]
@@ -462,10 +456,7 @@ pub async fn like(
     let post = posts::find_post(&ctx.state.db, post_id).await?;
     let member = ctx.require_member(&format!("/t/{}#p{post_id}", post.thread_id))?;
     ctx.verify_csrf(&form.csrf)?;
-    if !posts::like(&ctx.state.db, &member.actor(), post_id, None).await? {
-        posts::unlike(&ctx.state.db, &member.actor(), post_id, None).await?;
-    }
-    ctx.state.delivery_wake.notify_one();
+    posts::toggle_like(&ctx.state.db, &member.actor(), post_id).await?;
     Ok(to_post(post.thread_id, post_id))
 }
 

@@ -177,6 +177,30 @@ async fn forums_threads_replies_edits_and_deletes() {
         .patch(&format!("/api/v1/posts/{reply}"), json!({"body": ""}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The first post carries the thread's title: editing it may rename the thread; a reply
+    // has no title to change.
+    let (status, body) = bob
+        .patch(
+            &format!("/api/v1/posts/{reply}"),
+            json!({"body": "First, edited", "title": "Mine now"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = alice
+        .patch(
+            &format!("/api/v1/posts/{starter}"),
+            json!({"body": "Hello **API**", "title": "API thread, renamed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(view["title"], "API thread, renamed");
+    alice
+        .patch(
+            &format!("/api/v1/posts/{starter}"),
+            json!({"body": "Hello **API**", "title": "API thread"}),
+        )
+        .await;
 
     // Deleting keeps the place in the tree.
     let (status, _) = alice.delete(&format!("/api/v1/posts/{reply}")).await;

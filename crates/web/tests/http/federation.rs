@@ -436,3 +436,51 @@ async fn actors_collections_are_served() {
     let page = app.browser().get("/f/books/new").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
 }
+
+/// What the documents advertise answers: a thread's `replies`, and the instance actor's inbox
+/// (which, like every inbox, wants a signature) and outbox.
+#[tokio::test]
+async fn advertised_collections_and_inboxes_answer() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("books", "Asked", "Anyone?").await;
+    let first = alice.reply(thread, starter, "Me.").await;
+    alice
+        .reply(thread, first, "Nested, so not a direct reply.")
+        .await;
+    let (_, _, page) = get_json_pub(&app, &format!("/t/{thread}")).await;
+    let replies = page["replies"].as_str().unwrap().to_owned();
+    let path = replies.trim_start_matches(&app.base);
+    let (status, _, collection) = get_json_pub(&app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(collection["totalItems"], 1, "{collection:#}");
+    let (status, _, first_page) = get_json_pub(&app, &format!("{path}?page=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        first_page["orderedItems"],
+        serde_json::json!([app.url(&format!("/p/{first}"))])
+    );
+
+    let (_, _, actor) = get_json_pub(&app, "/actor").await;
+    let outbox = actor["outbox"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&app.base)
+        .to_owned();
+    let (status, _, collection) = get_json_pub(&app, &outbox).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(collection["totalItems"], 0);
+    let inbox = actor["inbox"].as_str().unwrap().to_owned();
+    let answer = reqwest::Client::new()
+        .post(&inbox)
+        .header("content-type", "application/activity+json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        StatusCode::UNAUTHORIZED,
+        "an inbox, not a 404"
+    );
+}

@@ -24,7 +24,7 @@ use crate::common::{Options, TestApp, loopback, thread_titles};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct PeerError(String);
+pub(crate) struct PeerError(String);
 
 impl From<activitypub_federation::error::Error> for PeerError {
     fn from(e: activitypub_federation::error::Error) -> Self {
@@ -34,14 +34,14 @@ impl From<activitypub_federation::error::Error> for PeerError {
 
 /// What the peer received and accepted (its signature verified).
 #[derive(Clone, Default)]
-struct PeerData {
+pub(crate) struct PeerData {
     received: Arc<Mutex<Vec<Value>>>,
 }
 
 /// Any actor, read from its published document: enough to check signatures.
 #[derive(Debug, Clone)]
-struct SomeActor {
-    id: Url,
+pub(crate) struct SomeActor {
+    pub(crate) id: Url,
     inbox: Url,
     public_key: String,
     private_key: Option<String>,
@@ -131,20 +131,20 @@ impl Activity for AnyActivity {
     }
 }
 
-struct Peer {
+pub(crate) struct Peer {
     /// The `Signature` headers of the GETs of the peer's actor document.
     fetch_signatures: Arc<Mutex<Vec<String>>>,
     /// Objects the peer serves at `/objects/{name}`.
     objects: Arc<Mutex<std::collections::HashMap<String, Value>>>,
-    base: String,
-    actor: SomeActor,
+    pub(crate) base: String,
+    pub(crate) actor: SomeActor,
     /// A forum of the peer's (`/groups/club`), with the same keys as its person.
-    group: SomeActor,
+    pub(crate) group: SomeActor,
     config: FederationConfig<PeerData>,
-    received: Arc<Mutex<Vec<Value>>>,
+    pub(crate) received: Arc<Mutex<Vec<Value>>>,
 }
 
-async fn start_peer() -> Peer {
+pub(crate) async fn start_peer() -> Peer {
     start_peer_on(0).await
 }
 
@@ -299,7 +299,7 @@ async fn peer_inbox(
 
 impl Peer {
     /// Signs and sends an activity as the peer's person; Ok when the receiver answered 2xx.
-    async fn send(&self, activity: Value, inbox: &str) -> Result<(), String> {
+    pub(crate) async fn send(&self, activity: Value, inbox: &str) -> Result<(), String> {
         self.send_as(&self.actor, activity, inbox).await
     }
 
@@ -318,7 +318,7 @@ impl Peer {
             .map_err(|e| e.to_string())
     }
 
-    async fn wait_for(&self, kind: &str) -> Value {
+    pub(crate) async fn wait_for(&self, kind: &str) -> Value {
         for _ in 0..200 {
             if let Some(found) = self
                 .received
@@ -579,7 +579,11 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
 }
 
 impl Peer {
-    async fn wait_for_matching(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for_matching(
+        &self,
+        what: &str,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Value {
         for _ in 0..200 {
             if let Some(found) = self.received.lock().unwrap().iter().find(|a| matches(a)) {
                 return found.clone();

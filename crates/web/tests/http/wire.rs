@@ -34,3 +34,20 @@ pub fn follow(actor: &Url, id: &str, object: &str) -> Value {
         "object": object,
     })
 }
+
+/// A Lemmy activity from the fixtures (`crates/federation/tests/fixtures/lemmy/…`), moved to the
+/// test's servers: Lemmy's sender `lemmy_alpha` at `ds9.lemmy.ml` becomes `actor` (its server
+/// `base`), and the community `main` at `enterprise.lemmy.ml` becomes `forum`.
+pub fn lemmy(fixture: &str, actor: &Url, base: &str, forum: &str) -> Value {
+    let path = format!(
+        "{}/../federation/tests/fixtures/lemmy/{fixture}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = text
+        .replace("http://ds9.lemmy.ml/u/lemmy_alpha", actor.as_str())
+        .replace("http://ds9.lemmy.ml", base)
+        .replace("https://enterprise.lemmy.ml/c/main", forum)
+        .replace("http://enterprise.lemmy.ml/c/main", forum);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -1,0 +1,269 @@
+//! Every document and activity Stoa sends, pinned as snapshots (`snapshots/`), so that a change
+//! to the wire is a diff someone reviews. Ports, times, keys and random ids are replaced by
+//! placeholders first; what stays is the shape and every value a peer reads.
+
+use serde_json::Value;
+
+use crate::common::{TestApp, loopback};
+use crate::following::{Peer, start_peer};
+use crate::wire;
+
+/// What varies from run to run, replaced by fixed placeholders.
+struct Normaliser {
+    replacements: Vec<(String, &'static str)>,
+}
+
+impl Normaliser {
+    fn new(app: &TestApp, peer: &Peer) -> Normaliser {
+        let authority = |base: &str| base.trim_start_matches("http://").to_owned();
+        Normaliser {
+            // Longest first, so that a base URL is replaced before its authority.
+            replacements: vec![
+                (app.base.clone(), "https://stoa.example"),
+                (peer.base.clone(), "https://peer.example"),
+                (authority(&app.base), "stoa.example"),
+                (authority(&peer.base), "peer.example"),
+            ],
+        }
+    }
+
+    fn apply(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.text(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.apply(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, v)| (key.clone(), self.apply(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn text(&self, text: &str) -> String {
+        if text.starts_with("-----BEGIN") {
+            return "[PEM]".into();
+        }
+        if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+            return "[time]".into();
+        }
+        let mut text = text.to_owned();
+        for (from, to) in &self.replacements {
+            text = text.replace(from.as_str(), to);
+        }
+        // Random parts of ids: a path segment of 16 or more hexadecimal digits.
+        text.split('/')
+            .map(|segment| {
+                let (hex, rest) = segment.split_at(
+                    segment
+                        .find(|c: char| !c.is_ascii_hexdigit())
+                        .unwrap_or(segment.len()),
+                );
+                if hex.len() >= 16 {
+                    format!("[random]{rest}")
+                } else {
+                    segment.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// The documents anyone may fetch: actors, a thread and a reply, a deleted post, a thread's
+/// context, a forum's collections, WebFinger and NodeInfo.
+#[tokio::test]
+async fn the_documents_stoa_serves() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let normal = Normaliser::new(&app, &peer);
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice
+        .thread("books", "Summer reading", "What is on your **list**?")
+        .await;
+    let reply = alice.reply(thread, starter, "Middlemarch.").await;
+    let gone = alice.reply(thread, reply, "Never mind.").await;
+    alice.delete(&format!("/api/v1/posts/{gone}")).await;
+    peer.send(
+        wire::follow(
+            &peer.actor.id,
+            &format!("{}/follows/1", peer.base),
+            &app.url("/f/books"),
+        ),
+        &app.url("/f/books/inbox"),
+    )
+    .await
+    .unwrap();
+    let authority = app.base.trim_start_matches("http://").to_owned();
+
+    let documents = [
+        ("person", "/u/alice".to_owned()),
+        ("group", "/f/books".to_owned()),
+        ("application", "/actor".to_owned()),
+        ("page", format!("/t/{thread}")),
+        ("note", format!("/p/{reply}")),
+        ("tombstone", format!("/p/{gone}")),
+        ("context", format!("/t/{thread}/context")),
+        ("context_page", format!("/t/{thread}/context?page=1")),
+        ("replies", format!("/t/{thread}/replies")),
+        ("replies_page", format!("/t/{thread}/replies?page=1")),
+        ("application_outbox", "/actor/outbox".to_owned()),
+        ("followers", "/f/books/followers".to_owned()),
+        ("moderators", "/f/books/moderators".to_owned()),
+        ("outbox", "/f/books/outbox".to_owned()),
+        ("nodeinfo", "/nodeinfo/2.1".to_owned()),
+    ];
+    for (name, path) in documents {
+        let (status, _, document) = crate::federation::get_json_pub(&app, &path).await;
+        // A deleted post answers 410 Gone with its Tombstone.
+        let expected = if name == "tombstone" { 410 } else { 200 };
+        assert_eq!(status.as_u16(), expected, "{path}");
+        insta::assert_json_snapshot!(name, normal.apply(&document));
+    }
+    for (name, resource) in [
+        ("webfinger_member", format!("acct:alice@{authority}")),
+        ("webfinger_forum", format!("acct:books@{authority}")),
+    ] {
+        let (status, finger) = app
+            .api()
+            .get(&format!("/.well-known/webfinger?resource={resource}"))
+            .await;
+        assert!(status.is_success(), "{resource}: {status}");
+        insta::assert_json_snapshot!(name, normal.apply(&finger));
+    }
+}
+
+/// The first activity queued for delivery that `matches`, exactly as Stoa signs and sends it.
+async fn sent(app: &TestApp, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+        if let Some(found) = rows
+            .iter()
+            .map(|row| serde_json::from_str::<Value>(&row.activity).unwrap())
+            .find(|activity| matches(activity))
+        {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {what} was queued for delivery");
+}
+
+/// Every activity Stoa sends: a forum's Accept and each of its Announces, and a member's Follow
+/// of a forum elsewhere and its Undo — read from the delivery queue, byte for byte what goes out.
+#[tokio::test]
+async fn the_activities_stoa_sends() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = start_peer().await;
+    let normal = Normaliser::new(&app, &peer);
+    let snapshot = |name: &str, activity: &Value| {
+        insta::assert_json_snapshot!(name, normal.apply(activity));
+    };
+    peer.send(
+        wire::follow(
+            &peer.actor.id,
+            &format!("{}/follows/1", peer.base),
+            &app.url("/f/books"),
+        ),
+        &app.url("/f/books/inbox"),
+    )
+    .await
+    .unwrap();
+    snapshot(
+        "accept",
+        &sent(&app, "Accept", |a| a["type"] == "Accept").await,
+    );
+
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let (thread, starter) = alice
+        .thread("books", "Summer reading", "What is on your **list**?")
+        .await;
+    let page = app.url(&format!("/t/{thread}"));
+    let announced = |inner: &'static str| {
+        move |a: &Value| a["type"] == "Announce" && a["object"]["type"] == inner
+    };
+    snapshot(
+        "announce_create_page",
+        &sent(&app, "Announce{Create{Page}}", |a| {
+            announced("Create")(a) && a["object"]["object"]["type"] == "Page"
+        })
+        .await,
+    );
+    snapshot(
+        "announce_page",
+        &sent(&app, "Announce{Page}", |a| {
+            a["type"] == "Announce" && a["object"] == page.as_str()
+        })
+        .await,
+    );
+    let reply = alice.reply(thread, starter, "Middlemarch.").await;
+    snapshot(
+        "announce_create_note",
+        &sent(&app, "Announce{Create{Note}}", |a| {
+            announced("Create")(a) && a["object"]["object"]["type"] == "Note"
+        })
+        .await,
+    );
+    alice
+        .patch(
+            &format!("/api/v1/posts/{reply}"),
+            serde_json::json!({"body": "Middlemarch, again."}),
+        )
+        .await;
+    snapshot(
+        "announce_update_note",
+        &sent(&app, "Announce{Update}", announced("Update")).await,
+    );
+    bob.post(&format!("/api/v1/posts/{reply}/like"), Value::Null)
+        .await;
+    snapshot(
+        "announce_like",
+        &sent(&app, "Announce{Like}", announced("Like")).await,
+    );
+    bob.delete(&format!("/api/v1/posts/{reply}/like")).await;
+    snapshot(
+        "announce_undo_like",
+        &sent(&app, "Announce{Undo{Like}}", announced("Undo")).await,
+    );
+    alice.delete(&format!("/api/v1/posts/{reply}")).await;
+    snapshot(
+        "announce_delete",
+        &sent(&app, "Announce{Delete}", announced("Delete")).await,
+    );
+
+    // An administrator removes someone else's post: the removal is the administrator's.
+    let admin = app.admin("root").await;
+    let other = alice.reply(thread, starter, "Off topic.").await;
+    admin.delete(&format!("/api/v1/posts/{other}")).await;
+    let removed = app.url(&format!("/p/{other}"));
+    snapshot(
+        "announce_delete_by_moderator",
+        &sent(&app, "Announce{Delete} by a moderator", |a| {
+            a["object"]["type"] == "Delete" && a["object"]["object"] == removed.as_str()
+        })
+        .await,
+    );
+
+    // A member here follows the peer's forum, and stops.
+    let ada = app.member("ada").await;
+    ada.post(
+        "/api/v1/follows",
+        serde_json::json!({"forum": peer.group.id}),
+    )
+    .await;
+    snapshot(
+        "follow",
+        &sent(&app, "Follow", |a| a["type"] == "Follow").await,
+    );
+    let (_, list) = ada.get("/api/v1/follows").await;
+    let slug = list["forums"][0]["slug"].as_str().unwrap().to_owned();
+    ada.delete(&format!("/api/v1/follows/{slug}")).await;
+    snapshot(
+        "undo_follow",
+        &sent(&app, "Undo{Follow}", |a| {
+            a["type"] == "Undo" && a["object"]["type"] == "Follow"
+        })
+        .await,
+    );
+}
