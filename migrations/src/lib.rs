@@ -13,6 +13,7 @@ mod m0006_remote_forums;
 mod m0007_peer_signature_scheme;
 mod m0008_delivery_refusals;
 mod m0009_post_links;
+mod m0010_peer_software;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_peer_signature_scheme::Migration),
             Box::new(m0008_delivery_refusals::Migration),
             Box::new(m0009_post_links::Migration),
+            Box::new(m0010_peer_software::Migration),
         ]
     }
 }

@@ -142,6 +142,90 @@ enum Sent {
     /// The inbox refused it for good (a 4xx other than 401, 408 and 429): sending it again
     /// would be refused again. `why` is the status and the start of the answer.
     Refused { status: u16, why: String },
+    /// Not sent: the server's software does not read it (`why` says so).
+    Skipped(String),
+}
+
+/// Software that refuses an `Announce` of a bare object id (it reads only announced
+/// activities): Lemmy answers "missing field actor". The plain `Announce{Page}` Mastodon shows
+/// for a new thread is not sent to it; the `Announce{Create{Page}}` beside it is.
+const READS_NO_BARE_ANNOUNCE: &[&str] = &["lemmy"];
+
+/// Whether an activity is an `Announce` of a bare object id.
+fn is_bare_announce(activity: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        object: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<Head>(activity).is_ok_and(|head| {
+        head.kind.as_deref() == Some("Announce")
+            && head
+                .object
+                .as_ref()
+                .is_some_and(serde_json::Value::is_string)
+    })
+}
+
+/// Most bytes read of a NodeInfo document.
+const NODEINFO_MAX_BYTES: usize = 64 * 1024;
+
+/// The software a server runs, as its NodeInfo names it (lower case), found through
+/// `/.well-known/nodeinfo` on the inbox's own host; empty when it cannot be read.
+async fn software_of(data: &Data<FedData>, inbox: &Url) -> String {
+    async fn read(data: &Data<FedData>, url: &Url) -> Option<serde_json::Value> {
+        data.urls.check_remote(url, data.development).ok()?;
+        data.is_valid_ip(url).await.ok()?;
+        let mut response = data
+            .http
+            .get(url.as_str())
+            .header("accept", "application/json")
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.ok()? {
+            body.extend_from_slice(&chunk);
+            if body.len() > NODEINFO_MAX_BYTES {
+                return None;
+            }
+        }
+        serde_json::from_slice(&body).ok()
+    }
+    let mut well_known = inbox.clone();
+    well_known.set_path("/.well-known/nodeinfo");
+    well_known.set_query(None);
+    let Some(links) = read(data, &well_known).await else {
+        return String::new();
+    };
+    let href = links["links"].as_array().and_then(|links| {
+        links
+            .iter()
+            .filter(|l| {
+                l["rel"]
+                    .as_str()
+                    .is_some_and(|rel| rel.contains("nodeinfo.diaspora.software/ns/schema/"))
+            })
+            .find_map(|l| l["href"].as_str().and_then(|h| Url::parse(h).ok()))
+    });
+    // The document must be on the same server: a NodeInfo cannot send Stoa elsewhere.
+    let Some(href) = href.filter(|h| h.host_str() == inbox.host_str()) else {
+        return String::new();
+    };
+    match read(data, &href).await {
+        Some(info) => info["software"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(64)
+            .collect::<String>()
+            .to_lowercase(),
+        None => String::new(),
+    }
 }
 
 /// How much of a refusal's answer is kept.
@@ -154,10 +238,27 @@ async fn send_one(
     data: &Data<FedData>,
     row: &delivery::Model,
     remembered: Option<Scheme>,
+    software: Option<&str>,
 ) -> Result<Sent, FedError> {
     let signer = signer_for(data, row).await?;
     let inbox = Url::parse(&row.inbox).map_err(|e| FedError::Rejected(e.to_string()))?;
     check_inbox(data, &inbox).await?;
+    if is_bare_announce(&row.activity) {
+        let software = match software {
+            Some(known) => known.to_owned(),
+            None => {
+                let found = software_of(data, &inbox).await;
+                stoa_db::queries::peers::remember_software(&data.db, &host_of(&row.inbox), &found)
+                    .await?;
+                found
+            }
+        };
+        if READS_NO_BARE_ANNOUNCE.contains(&software.as_str()) {
+            return Ok(Sent::Skipped(format!(
+                "not sent: {software} reads no Announce of a bare object"
+            )));
+        }
+    }
     let key = PrivateKey::from_pem(&signer.private_key)
         .map_err(|e| FedError::Rejected(format!("the signer's key: {e}")))?;
     let key_id = crate::urls::Urls::key_id(&signer.id);
@@ -306,12 +407,16 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
             .and_then(|peer| peer.as_ref())
             .and_then(|peer| peer.signature_scheme.as_deref())
             .and_then(Scheme::parse);
+        let software = health
+            .get(&host)
+            .and_then(|peer| peer.as_ref())
+            .and_then(|peer| peer.software.clone());
         let config = config.clone();
         let db = db.clone();
         let retry_unit = config.to_request_data().app_data().retry_unit;
         running.spawn(async move {
             let data = config.to_request_data();
-            let outcome = send_one(&data, &row, remembered).await;
+            let outcome = send_one(&data, &row, remembered, software.as_deref()).await;
             let now = Utc::now();
             let host = host_of(&row.inbox);
             let health = match &outcome {
@@ -321,6 +426,7 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
                 Ok(Sent::Refused { why, .. }) => {
                     stoa_db::queries::peers::record_refusal(&db, &host, why, now).await
                 }
+                Ok(Sent::Skipped(_)) => Ok(()),
                 Err(_) => {
                     stoa_db::queries::peers::record_failure(&db, &host, FAILING_AFTER, now).await
                 }
@@ -332,6 +438,7 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
                 Ok(Sent::Delivered(status)) => {
                     deliveries::mark_delivered(&db, row.id, *status, now).await
                 }
+                Ok(Sent::Skipped(why)) => deliveries::mark_skipped(&db, row.id, why, now).await,
                 Ok(Sent::Refused { status, why }) => {
                     // Operators see it: in the log, the delivery's row and the server's count.
                     tracing::warn!(inbox = %row.inbox, activity = %row.activity_id, %why, "a delivery was refused");

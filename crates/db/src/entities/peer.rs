@@ -19,6 +19,9 @@ pub struct Model {
     /// The status and the start of the answer of the last refusal.
     #[sea_orm(column_type = "Text", nullable)]
     pub last_refusal: Option<String>,
+    /// The software its NodeInfo names (`lemmy`, `mastodon` …), lower case; empty when it
+    /// could not be read.
+    pub software: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

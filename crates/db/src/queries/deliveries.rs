@@ -163,6 +163,23 @@ pub async fn mark_refused<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records that the delivery was not sent because the receiving server's software does not read
+/// it; `why` says so.
+pub async fn mark_skipped<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LastError, Expr::value(why))
+        .col_expr(delivery::Column::GaveUpAt, Expr::value(now))
+        .filter(delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<delivery::Model>, DbErr> {
     delivery::Entity::find()
         .order_by_asc(delivery::Column::Id)

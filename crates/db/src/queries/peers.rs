@@ -22,6 +22,7 @@ async fn ensure_row<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr>
         refusals: Set(0),
         last_refusal_at: Set(None),
         last_refusal: Set(None),
+        software: Set(None),
     })
     .on_conflict_do_nothing_on([peer::Column::Host])
     .exec(db)
@@ -120,4 +121,19 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<peer::Model>, DbErr> 
         .order_by_asc(peer::Column::Host)
         .all(db)
         .await
+}
+
+/// Remembers the software a server runs (empty when its NodeInfo could not be read).
+pub async fn remember_software<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    software: &str,
+) -> Result<(), DbErr> {
+    ensure_row(db, host).await?;
+    peer::Entity::update_many()
+        .col_expr(peer::Column::Software, Expr::value(software))
+        .filter(peer::Column::Host.eq(host))
+        .exec(db)
+        .await?;
+    Ok(())
 }

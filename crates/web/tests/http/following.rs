@@ -881,8 +881,11 @@ async fn a_refused_delivery_is_recorded_as_refused_not_as_delivered() {
     let port = listener.local_addr().unwrap().port();
     let knocks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = knocks.clone();
-    let refusing = Router::new().fallback(move || {
-        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let refusing = Router::new().fallback(move |method: axum::http::Method| {
+        // Deliveries are POSTs (a GET may ask which software the server runs).
+        if method == axum::http::Method::POST {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         async {
             (
                 StatusCode::BAD_REQUEST,
@@ -955,6 +958,118 @@ async fn a_refused_delivery_is_recorded_as_refused_not_as_delivered() {
         .unwrap();
     assert_eq!(delivered, 0);
     assert_eq!(knocks.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// Lemmy refuses an `Announce` of a bare object ("missing field actor"): a server whose
+/// NodeInfo says it runs Lemmy is not sent the plain `Announce{Page}`, and the delivery says why;
+/// the `Announce{Create{Page}}` beside it goes out.
+#[tokio::test]
+async fn a_lemmy_server_is_not_sent_an_announce_of_a_bare_page() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://localhost:{port}");
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let inbox_got = got.clone();
+    let links = json!({"links": [{
+        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+        "href": format!("{base}/nodeinfo/2.1"),
+    }]});
+    let lemmy = Router::new()
+        .route(
+            "/.well-known/nodeinfo",
+            get(move || {
+                let links = links.clone();
+                async move { axum::Json(links) }
+            }),
+        )
+        .route(
+            "/nodeinfo/2.1",
+            get(|| async {
+                axum::Json(
+                    json!({"version": "2.1", "software": {"name": "lemmy", "version": "0.19.20"}}),
+                )
+            }),
+        )
+        .route(
+            "/inbox",
+            post(move |body: String| {
+                inbox_got
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap());
+                async { StatusCode::OK }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, lemmy).await.unwrap() });
+    let inbox = Url::parse(&format!("{base}/inbox")).unwrap();
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    let forum_url = app.url("/f/books");
+    let page = app.url("/t/1");
+    let bare = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{forum_url}/activities/announce-page/1"),
+        "type": "Announce",
+        "actor": forum_url,
+        "object": page,
+    });
+    let wrapped = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{forum_url}/activities/announce/1"),
+        "type": "Announce",
+        "actor": forum_url,
+        "object": {"id": format!("{page}/activities/create/1"), "type": "Create", "actor": app.url("/u/x"), "object": page},
+    });
+    for activity in [&bare, &wrapped] {
+        stoa_federation::delivery::enqueue(
+            &app.db,
+            activity,
+            stoa_federation::delivery::Signer::Forum(forum.id),
+            std::slice::from_ref(&inbox),
+        )
+        .await
+        .unwrap();
+    }
+    app.state.delivery_wake.notify_one();
+
+    let mut rows = Vec::new();
+    for _ in 0..200 {
+        rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+        if rows
+            .iter()
+            .all(|r| r.delivered_at.is_some() || r.gave_up_at.is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let row = |id: &Value| {
+        rows.iter()
+            .find(|r| r.activity_id == id.as_str().unwrap())
+            .unwrap()
+    };
+    let skipped = row(&bare["id"]);
+    assert!(skipped.delivered_at.is_none(), "{skipped:?}");
+    assert_eq!(
+        skipped.last_error.as_deref(),
+        Some("not sent: lemmy reads no Announce of a bare object")
+    );
+    assert!(row(&wrapped["id"]).delivered_at.is_some());
+    let ids: Vec<Value> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(ids, [wrapped["id"].clone()]);
+    let peer = stoa_db::queries::peers::get(&app.db, &format!("localhost:{port}"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(peer.software.as_deref(), Some("lemmy"));
 }
 
 /// A Follow of a remote forum that gets no answer is sent again after a while (Lemmy drops
