@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::{add_column, drop_column};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -14,7 +16,6 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters a table one change at a time.
         for column in [
             ColumnDef::new(Deliveries::Status)
                 .integer()
@@ -25,7 +26,7 @@ impl MigrationTrait for Migration {
                 .null()
                 .to_owned(),
         ] {
-            add(manager, Deliveries::Table, column).await?;
+            add_column(manager, Deliveries::Table, column).await?;
         }
         for column in [
             ColumnDef::new(Peers::Refusals)
@@ -39,45 +40,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             ColumnDef::new(Peers::LastRefusal).text().null().to_owned(),
         ] {
-            add(manager, Peers::Table, column).await?;
+            add_column(manager, Peers::Table, column).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [Peers::Refusals, Peers::LastRefusalAt, Peers::LastRefusal] {
-            drop(manager, Peers::Table, column).await?;
+            drop_column(manager, Peers::Table, column).await?;
         }
         for column in [Deliveries::Status, Deliveries::RefusedAt] {
-            drop(manager, Deliveries::Table, column).await?;
+            drop_column(manager, Deliveries::Table, column).await?;
         }
         Ok(())
     }
-}
-
-async fn add(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden,
-    mut column: ColumnDef,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(
-            Table::alter()
-                .table(table)
-                .add_column(&mut column)
-                .to_owned(),
-        )
-        .await
-}
-
-async fn drop(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden,
-    column: impl IntoIden,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
-        .await
 }
 
 #[derive(DeriveIden)]

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::{add_column, drop_column};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -13,25 +15,16 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Posts::Table)
-                    .add_column(ColumnDef::new(Posts::LinkUrl).text().null())
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            Posts::Table,
+            ColumnDef::new(Posts::LinkUrl).text().null().to_owned(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Posts::Table)
-                    .drop_column(Posts::LinkUrl)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, Posts::Table, Posts::LinkUrl).await
     }
 }
 

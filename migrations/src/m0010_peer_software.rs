@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::{add_column, drop_column};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -14,25 +16,19 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Peers::Table)
-                    .add_column(ColumnDef::new(Peers::Software).string_len(64).null())
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            Peers::Table,
+            ColumnDef::new(Peers::Software)
+                .string_len(64)
+                .null()
+                .to_owned(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Peers::Table)
-                    .drop_column(Peers::Software)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, Peers::Table, Peers::Software).await
     }
 }
 

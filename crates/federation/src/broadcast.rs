@@ -159,16 +159,12 @@ async fn broadcast<C: ConnectionTrait>(
                 "object": like,
             }),
         };
-        let announce = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": activity_url(&forum_url, "announce", event.id),
-            "type": "Announce",
-            "actor": forum_url,
-            "object": inner,
-            "to": [PUBLIC],
-            "cc": [forum_url, followers_url],
-            "audience": forum_url,
-        });
+        let announce = forum_announce(
+            &forum_url,
+            &followers_url,
+            activity_url(&forum_url, "announce", event.id),
+            inner,
+        );
         delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
         return Ok(());
     }
@@ -187,14 +183,12 @@ async fn broadcast<C: ConnectionTrait>(
             "summary": "Removed by a moderator",
         });
         addressing(&mut removal);
-        let mut announce = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": activity_url(&forum_url, "announce", event.id),
-            "type": "Announce",
-            "actor": forum_url,
-            "object": removal,
-        });
-        addressing(&mut announce);
+        let announce = forum_announce(
+            &forum_url,
+            &followers_url,
+            activity_url(&forum_url, "announce", event.id),
+            removal,
+        );
         return delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await;
     }
     if !author.local {
@@ -224,24 +218,20 @@ async fn broadcast<C: ConnectionTrait>(
         _ => return Ok(()),
     };
     addressing(&mut inner);
-    let mut announce = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": activity_url(&forum_url, "announce", event.id),
-        "type": "Announce",
-        "actor": forum_url,
-        "object": inner,
-    });
-    addressing(&mut announce);
+    let announce = forum_announce(
+        &forum_url,
+        &followers_url,
+        activity_url(&forum_url, "announce", event.id),
+        inner,
+    );
     delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
-        let mut plain = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": activity_url(&forum_url, "announce-page", event.id),
-            "type": "Announce",
-            "actor": forum_url,
-            "object": object_id,
-        });
-        addressing(&mut plain);
+        let plain = forum_announce(
+            &forum_url,
+            &followers_url,
+            activity_url(&forum_url, "announce-page", event.id),
+            json!(object_id),
+        );
         delivery::enqueue(txn, &plain, Signer::Forum(forum.id), &inboxes).await?;
     }
     Ok(())
@@ -277,18 +267,8 @@ async fn rebroadcast_as_received<C: ConnectionTrait>(
     };
     let forum_url = urls.forum(&forum.slug);
     let followers_url = urls.forum_part(&forum.slug, "followers");
-    let announce = |id: String, object: Value| {
-        json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": id,
-            "type": "Announce",
-            "actor": forum_url,
-            "object": object,
-            "to": [PUBLIC],
-            "cc": [forum_url, followers_url],
-            "audience": forum_url,
-        })
-    };
+    let announce =
+        |id: String, object: Value| forum_announce(&forum_url, &followers_url, id, object);
     let wrapped = announce(activity_url(&forum_url, "announce", event.id), received);
     delivery::enqueue(txn, &wrapped, Signer::Forum(forum.id), inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
@@ -407,6 +387,21 @@ async fn local_like_id<C: ConnectionTrait>(
         _ => event.id,
     };
     Ok(activity_url(liker_url, "like", like_event))
+}
+
+/// A forum's `Announce` of `object` to its followers: public, `cc` the forum and its followers,
+/// `audience` the forum.
+fn forum_announce(forum_url: &Url, followers_url: &Url, id: String, object: Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Announce",
+        "actor": forum_url,
+        "object": object,
+        "to": [PUBLIC],
+        "cc": [forum_url, followers_url],
+        "audience": forum_url,
+    })
 }
 
 /// A member's actor id: ours for a local member, their own for a remote one.

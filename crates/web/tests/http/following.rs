@@ -502,6 +502,23 @@ fn httpdate_now() -> String {
         .to_string()
 }
 
+/// Queues an activity of the forum `books` for these inboxes and wakes the delivery worker.
+async fn queue_from_books(app: &TestApp, activity: &Value, inboxes: &[Url]) {
+    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
+        .await
+        .unwrap()
+        .unwrap();
+    stoa_federation::delivery::enqueue(
+        &app.db,
+        activity,
+        stoa_federation::delivery::Signer::Forum(forum.id),
+        inboxes,
+    )
+    .await
+    .unwrap();
+    app.state.delivery_wake.notify_one();
+}
+
 #[tokio::test]
 async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
     let app = TestApp::spawn_with(loopback()).await;
@@ -512,26 +529,9 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_comes_back() {
         .unwrap()
         .port();
     let inbox = Url::parse(&format!("http://localhost:{port}/users/remote/inbox")).unwrap();
-    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
-        .await
-        .unwrap()
-        .unwrap();
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/note/1", app.url("/f/books")),
-        "type": "Announce",
-        "actor": app.url("/f/books"),
-        "object": app.url("/f/books"),
-    });
-    stoa_federation::delivery::enqueue(
-        &app.db,
-        &activity,
-        stoa_federation::delivery::Signer::Forum(forum.id),
-        &[inbox.clone(), inbox.clone()],
-    )
-    .await
-    .unwrap();
-    app.state.delivery_wake.notify_one();
+    let activity =
+        crate::wire::forum_announce(&app.url("/f/books"), "note/1", json!(app.url("/f/books")));
+    queue_from_books(&app, &activity, &[inbox.clone(), inbox.clone()]).await;
 
     // The attempt fails and is kept for a later retry, not lost and not repeated at once.
     let mut failed = None;
@@ -898,26 +898,12 @@ async fn a_refused_delivery_is_recorded_as_refused_not_as_delivered() {
     });
     tokio::spawn(async move { axum::serve(listener, refusing).await.unwrap() });
     let inbox = Url::parse(&format!("http://localhost:{port}/inbox")).unwrap();
-    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
-        .await
-        .unwrap()
-        .unwrap();
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/announce/refused", app.url("/f/books")),
-        "type": "Announce",
-        "actor": app.url("/f/books"),
-        "object": app.url("/f/books"),
-    });
-    stoa_federation::delivery::enqueue(
-        &app.db,
-        &activity,
-        stoa_federation::delivery::Signer::Forum(forum.id),
-        &[inbox],
-    )
-    .await
-    .unwrap();
-    app.state.delivery_wake.notify_one();
+    let activity = crate::wire::forum_announce(
+        &app.url("/f/books"),
+        "announce/refused",
+        json!(app.url("/f/books")),
+    );
+    queue_from_books(&app, &activity, &[inbox]).await;
 
     let mut row = None;
     for _ in 0..200 {
@@ -1003,37 +989,14 @@ async fn a_lemmy_server_is_not_sent_an_announce_of_a_bare_page() {
         );
     tokio::spawn(async move { axum::serve(listener, lemmy).await.unwrap() });
     let inbox = Url::parse(&format!("{base}/inbox")).unwrap();
-    let forum = stoa_db::queries::forums::by_slug(&app.db, "books")
-        .await
-        .unwrap()
-        .unwrap();
     let forum_url = app.url("/f/books");
     let page = app.url("/t/1");
-    let bare = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{forum_url}/activities/announce-page/1"),
-        "type": "Announce",
-        "actor": forum_url,
-        "object": page,
-    });
-    let wrapped = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{forum_url}/activities/announce/1"),
-        "type": "Announce",
-        "actor": forum_url,
-        "object": {"id": format!("{page}/activities/create/1"), "type": "Create", "actor": app.url("/u/x"), "object": page},
-    });
+    let bare = crate::wire::forum_announce(&forum_url, "announce-page/1", json!(page));
+    let create = json!({"id": format!("{page}/activities/create/1"), "type": "Create", "actor": app.url("/u/x"), "object": page});
+    let wrapped = crate::wire::forum_announce(&forum_url, "announce/1", create);
     for activity in [&bare, &wrapped] {
-        stoa_federation::delivery::enqueue(
-            &app.db,
-            activity,
-            stoa_federation::delivery::Signer::Forum(forum.id),
-            std::slice::from_ref(&inbox),
-        )
-        .await
-        .unwrap();
+        queue_from_books(&app, activity, std::slice::from_ref(&inbox)).await;
     }
-    app.state.delivery_wake.notify_one();
 
     let mut rows = Vec::new();
     for _ in 0..200 {

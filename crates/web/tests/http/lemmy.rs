@@ -17,9 +17,14 @@ async fn thread_id(app: &TestApp, title: &str) -> Option<i64> {
         .and_then(|t| t["id"].as_i64())
 }
 
+/// A Lemmy fixture as the peer's member sends it to the forum `books`.
+fn lemmy_activity(app: &TestApp, peer: &Peer, fixture: &str) -> Value {
+    wire::lemmy(fixture, &peer.actor.id, &peer.base, &app.url("/f/books"))
+}
+
 /// Lemmy's `Create{Page}` fixture from the peer, into the forum `books`, changed by `edit`.
 async fn send_page(app: &TestApp, peer: &Peer, fixture: &str, edit: impl FnOnce(&mut Value)) {
-    let mut activity = wire::lemmy(fixture, &peer.actor.id, &peer.base, &app.url("/f/books"));
+    let mut activity = lemmy_activity(app, peer, fixture);
     edit(&mut activity["object"]);
     // One activity per post, as Lemmy names them.
     activity["id"] = format!("{}/create", activity["object"]["id"].as_str().unwrap()).into();
@@ -90,11 +95,10 @@ async fn a_link_post_and_a_title_alone_start_threads_and_take_comments() {
     assert_eq!(object["attachment"][0]["href"], article);
 
     // Lemmy's comment on the link post lands under it (it was lost with its post before).
-    let comment = wire::lemmy(
+    let comment = lemmy_activity(
+        &app,
+        &peer,
         "activities/create_or_update/create_comment.json",
-        &peer.actor.id,
-        &peer.base,
-        &app.url("/f/books"),
     );
     peer.send(comment, &app.url("/f/books/inbox"))
         .await
@@ -105,8 +109,8 @@ async fn a_link_post_and_a_title_alone_start_threads_and_take_comments() {
     assert_eq!(thread["posts"][1]["depth"], 1);
 }
 
-#[tokio::test]
-async fn a_comment_without_text_is_still_refused() {
+/// A forum with the thread Lemmy's `Create{Page}` fixture starts ("test post"), and its id.
+async fn with_lemmy_thread() -> (TestApp, Peer, i64) {
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     send_page(
@@ -117,11 +121,16 @@ async fn a_comment_without_text_is_still_refused() {
     )
     .await;
     let thread = thread_id(&app, "test post").await.unwrap();
-    let mut comment = wire::lemmy(
+    (app, peer, thread)
+}
+
+#[tokio::test]
+async fn a_comment_without_text_is_still_refused() {
+    let (app, peer, thread) = with_lemmy_thread().await;
+    let mut comment = lemmy_activity(
+        &app,
+        &peer,
         "activities/create_or_update/create_comment.json",
-        &peer.actor.id,
-        &peer.base,
-        &app.url("/f/books"),
     );
     comment["object"]["content"] = "<script>hello</script>".into();
     comment["object"].as_object_mut().unwrap().remove("source");
@@ -133,24 +142,10 @@ async fn a_comment_without_text_is_still_refused() {
 
 #[tokio::test]
 async fn lemmy_renames_a_thread_by_updating_its_page() {
-    let app = TestApp::spawn_with(loopback()).await;
-    let peer = start_peer().await;
-    send_page(
-        &app,
-        &peer,
-        "activities/create_or_update/create_page.json",
-        |_| {},
-    )
-    .await;
-    let thread = thread_id(&app, "test post").await.unwrap();
+    let (app, peer, thread) = with_lemmy_thread().await;
 
     // Lemmy's Update{Page}: the title is now "test post 1", the body the same.
-    let update = wire::lemmy(
-        "activities/create_or_update/update_page.json",
-        &peer.actor.id,
-        &peer.base,
-        &app.url("/f/books"),
-    );
+    let update = lemmy_activity(&app, &peer, "activities/create_or_update/update_page.json");
     peer.send(update, &app.url("/f/books/inbox")).await.unwrap();
     let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
     assert_eq!(view["title"], "test post 1", "{view:#}");
@@ -167,23 +162,17 @@ async fn lemmy_renames_a_thread_by_updating_its_page() {
 async fn a_forum_sends_on_lemmys_activities_as_they_came() {
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
-    let follow = wire::follow(
-        &peer.actor.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    crate::wire_format::follow_books(&app, &peer).await;
     peer.wait_for("Accept").await;
 
     let forum = app.url("/f/books");
-    let sent = |fixture: &str| wire::lemmy(fixture, &peer.actor.id, &peer.base, &forum);
     let announced = |id: Value| move |a: &Value| a["type"] == "Announce" && a["object"]["id"] == id;
     for fixture in [
         "activities/create_or_update/create_page.json",
         "activities/create_or_update/create_comment.json",
         "activities/create_or_update/update_page.json",
     ] {
-        let activity = sent(fixture);
+        let activity = lemmy_activity(&app, &peer, fixture);
         peer.send(activity.clone(), &app.url("/f/books/inbox"))
             .await
             .unwrap();

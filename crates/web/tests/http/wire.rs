@@ -24,6 +24,17 @@ pub fn create_note(actor: &Url, id: &str, in_reply_to: &str, content: &str) -> V
     })
 }
 
+/// `Announce` of `object` by the forum at `forum`, its id `{forum}/activities/{name}`.
+pub fn forum_announce(forum: &str, name: &str, object: Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{forum}/activities/{name}"),
+        "type": "Announce",
+        "actor": forum,
+        "object": object,
+    })
+}
+
 /// `Follow` of `object`.
 pub fn follow(actor: &Url, id: &str, object: &str) -> Value {
     json!({

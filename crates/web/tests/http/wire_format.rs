@@ -70,6 +70,16 @@ impl Normaliser {
     }
 }
 
+/// The peer's person follows the forum `books`.
+pub(crate) async fn follow_books(app: &TestApp, peer: &Peer) {
+    let follow = wire::follow(
+        &peer.actor.id,
+        &format!("{}/follows/1", peer.base),
+        &app.url("/f/books"),
+    );
+    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+}
+
 /// The documents anyone may fetch: actors, a thread and a reply, a deleted post, a thread's
 /// context, a forum's collections, WebFinger and NodeInfo.
 #[tokio::test]
@@ -84,16 +94,7 @@ async fn the_documents_stoa_serves() {
     let reply = alice.reply(thread, starter, "Middlemarch.").await;
     let gone = alice.reply(thread, reply, "Never mind.").await;
     alice.delete(&format!("/api/v1/posts/{gone}")).await;
-    peer.send(
-        wire::follow(
-            &peer.actor.id,
-            &format!("{}/follows/1", peer.base),
-            &app.url("/f/books"),
-        ),
-        &app.url("/f/books/inbox"),
-    )
-    .await
-    .unwrap();
+    follow_books(&app, &peer).await;
     let authority = app.base.trim_start_matches("http://").to_owned();
 
     let documents = [
@@ -159,16 +160,7 @@ async fn the_activities_stoa_sends() {
     let snapshot = |name: &str, activity: &Value| {
         insta::assert_json_snapshot!(name, normal.apply(activity));
     };
-    peer.send(
-        wire::follow(
-            &peer.actor.id,
-            &format!("{}/follows/1", peer.base),
-            &app.url("/f/books"),
-        ),
-        &app.url("/f/books/inbox"),
-    )
-    .await
-    .unwrap();
+    follow_books(&app, &peer).await;
     snapshot(
         "accept",
         &sent(&app, "Accept", |a| a["type"] == "Accept").await,
