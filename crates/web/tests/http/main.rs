@@ -5,6 +5,7 @@
 
 mod api;
 mod common;
+mod deliveries;
 mod federation;
 mod following;
 mod hostile;
