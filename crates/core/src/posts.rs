@@ -88,7 +88,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(CoreError::NotFound("forum"))?;
     let now = Utc::now();
-    let written = content.written_at.map_or(now, |at| at.min(now));
+    let written = content.stored_at(now);
     let thread = threads::insert(
         &txn,
         threads::NewThread {
@@ -244,9 +244,9 @@ impl Content {
         self.ap_id.as_deref()
     }
 
-    /// The time a post from elsewhere says it was written.
-    pub fn written_at(&self) -> Option<chrono::DateTime<Utc>> {
-        self.written_at
+    /// The time the post is stored under: when it says it was written, never later than `now`.
+    pub fn stored_at(&self, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+        self.written_at.map_or(now, |at| at.min(now))
     }
 }
 

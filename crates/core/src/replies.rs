@@ -362,7 +362,7 @@ fn place(
         parent_id,
         // A post from elsewhere keeps the time it was written, so that a parent fetched late
         // sorts before the replies to it; a time in the future is now.
-        at: reply.content.written_at().map_or(now, |at| at.min(now)),
+        at: reply.content.stored_at(now),
     })
 }
 

@@ -126,7 +126,6 @@ async fn broadcast<C: ConnectionTrait>(
     };
     let urls = &data.urls;
     let forum_url = urls.forum(&forum.slug);
-    // A remote member's post is re-broadcast under its own author and id.
     let author_url = actor_url(urls, &author);
     let object_id = objects::post_id(urls, &post);
     let followers_url = urls.forum_part(&forum.slug, "followers");
@@ -134,11 +133,6 @@ async fn broadcast<C: ConnectionTrait>(
         value["to"] = json!([PUBLIC]);
         value["cc"] = json!([forum_url, followers_url]);
         value["audience"] = json!(forum_url);
-    };
-    let object = match objects::post_object(txn, urls, post.id).await? {
-        Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
-        Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
-        Some(PostObject::Deleted(_)) | None => None,
     };
     if let Event::PostLiked { activity_id, .. } | Event::PostUnliked { activity_id, .. } = &parsed {
         let Some(liker) = users::by_id(txn, event.actor_id.unwrap_or_default()).await? else {
@@ -195,6 +189,12 @@ async fn broadcast<C: ConnectionTrait>(
         return rebroadcast_as_received(txn, event, &parsed, &forum, &inboxes, &object_id, urls)
             .await;
     }
+    // Read only here: likes, removals and what came from elsewhere do not embed the post.
+    let object = match objects::post_object(txn, urls, post.id).await? {
+        Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
+        Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
+        Some(PostObject::Deleted(_)) | None => None,
+    };
     let mut inner = match (&parsed, object) {
         (Event::ThreadCreated { .. } | Event::ReplyCreated { .. }, Some(object)) => json!({
             "id": activity_url(&object_id, "create", event.id),
