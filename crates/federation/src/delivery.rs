@@ -177,7 +177,7 @@ async fn software_of(data: &Data<FedData>, inbox: &Url) -> String {
     async fn read(data: &Data<FedData>, url: &Url) -> Option<serde_json::Value> {
         data.urls.check_remote(url, data.development).ok()?;
         data.is_valid_ip(url).await.ok()?;
-        let mut response = data
+        let response = data
             .http
             .get(url.as_str())
             .header("accept", "application/json")
@@ -187,14 +187,8 @@ async fn software_of(data: &Data<FedData>, inbox: &Url) -> String {
         if !response.status().is_success() {
             return None;
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.ok()? {
-            body.extend_from_slice(&chunk);
-            if body.len() > NODEINFO_MAX_BYTES {
-                return None;
-            }
-        }
-        serde_json::from_slice(&body).ok()
+        let (body, whole) = read_at_most(response, NODEINFO_MAX_BYTES).await;
+        whole.then(|| serde_json::from_slice(&body).ok()).flatten()
     }
     let mut well_known = inbox.clone();
     well_known.set_path("/.well-known/nodeinfo");
@@ -298,15 +292,8 @@ async fn send_one(
 
 /// The start of an answer's body as one line of text: at most [`REFUSAL_EXCERPT_BYTES`] are
 /// read, whatever the server sends.
-async fn excerpt(mut response: reqwest::Response) -> String {
-    let mut body = Vec::new();
-    while body.len() < REFUSAL_EXCERPT_BYTES {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    body.truncate(REFUSAL_EXCERPT_BYTES);
+async fn excerpt(response: reqwest::Response) -> String {
+    let (body, _) = read_at_most(response, REFUSAL_EXCERPT_BYTES).await;
     let text = String::from_utf8_lossy(&body);
     let text: String = text
         .chars()
@@ -317,6 +304,25 @@ async fn excerpt(mut response: reqwest::Response) -> String {
         "(no answer)".into()
     } else {
         text
+    }
+}
+
+/// Reads an answer's body up to `max` bytes, whatever the server sends: the bytes read (at most
+/// `max`) and whether the whole body fitted.
+async fn read_at_most(mut response: reqwest::Response, max: usize) -> (Vec<u8>, bool) {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > max {
+                    body.truncate(max);
+                    return (body, false);
+                }
+            }
+            Ok(None) => return (body, true),
+            Err(_) => return (body, false),
+        }
     }
 }
 
