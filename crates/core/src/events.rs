@@ -59,6 +59,24 @@ pub enum Event {
         post_id: i64,
         activity_id: Option<String>,
     },
+    /// Someone elsewhere follows a forum here: the forum accepts their Follow `follow_id`.
+    FollowerAdded {
+        forum_id: i64,
+        follower_id: i64,
+        follow_id: String,
+    },
+    /// A member here sends a Follow to a forum elsewhere.
+    FollowSent {
+        forum_id: i64,
+        member_id: i64,
+        follow_id: String,
+    },
+    /// A member here takes back their Follow `follow_id` of a forum elsewhere.
+    FollowUndone {
+        forum_id: i64,
+        member_id: i64,
+        follow_id: String,
+    },
 }
 
 impl Event {
@@ -70,9 +88,13 @@ impl Event {
             Event::PostDeleted { .. } => "post_deleted",
             Event::PostLiked { .. } => "post_liked",
             Event::PostUnliked { .. } => "post_unliked",
+            Event::FollowerAdded { .. } => "follower_added",
+            Event::FollowSent { .. } => "follow_sent",
+            Event::FollowUndone { .. } => "follow_undone",
         }
     }
 
+    /// The row the event is about: the post, or for a follow the forum.
     fn subject_id(&self) -> i64 {
         match self {
             Event::ThreadCreated { post_id, .. }
@@ -81,6 +103,9 @@ impl Event {
             | Event::PostDeleted { post_id, .. }
             | Event::PostLiked { post_id, .. }
             | Event::PostUnliked { post_id, .. } => *post_id,
+            Event::FollowerAdded { forum_id, .. }
+            | Event::FollowSent { forum_id, .. }
+            | Event::FollowUndone { forum_id, .. } => *forum_id,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Stoa's forum rules as services: accounts, sessions, forums, threads and replies.
+//! Stoa's forum rules as services: accounts, sessions, forums, follows, threads and replies.
 //!
 //! Both the web side and (later) the federation side call these. Every service that changes
 //! state writes an outbox event in the same transaction as the change. Nothing here knows HTTP
@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod error;
 pub mod events;
+pub mod follows;
 pub mod forums;
 pub mod html_guard;
 pub mod instance;

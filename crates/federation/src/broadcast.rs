@@ -1,21 +1,24 @@
 //! Turns the transactional outbox into activities: each forum re-broadcasts what happens in it
 //! to its followers as the `Group` (FEP-1b12) — `Announce{Create{Page}}` plus a plain
 //! `Announce{Page}` for a new thread (what Mastodon and Pleroma show), `Announce{Create{Note}}`
-//! for a reply, `Announce{Update}` for an edit, `Announce{Delete}` for a deletion. Deliveries are
-//! queued in the same transaction that marks the event processed, so an event is never lost
-//! and never sent twice.
+//! for a reply, `Announce{Update}` for an edit, `Announce{Delete}` for a deletion; what members
+//! here do in forums elsewhere goes to those forums; follows become `Accept`, `Follow` and
+//! `Undo{Follow}`. Deliveries are queued in the same transaction that marks the event
+//! processed, so an event is never lost and never sent twice.
 
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::Value;
 use stoa_core::events::Event;
 use stoa_db::queries::{followers, forums, outbox, posts, users};
 use stoa_db::{ConnectionTrait, outbox_event};
 use url::Url;
 
-use crate::config::FedData;
+use crate::activities::{self, Kind, Outgoing};
+use crate::data::FedData;
 use crate::delivery::{self, Signer};
 use crate::error::FedError;
-use crate::objects::{self, PUBLIC, PostObject};
+use crate::following;
+use crate::objects;
 
 /// Processes the oldest pending events, up to a batch, in one transaction; returns how many.
 /// The events are claimed in that transaction, so with several processes on one database each
@@ -75,8 +78,9 @@ impl Audiences {
     }
 }
 
-fn activity_url(actor: &Url, kind: &str, event_id: i64) -> String {
-    format!("{actor}/activities/{kind}/{event_id}")
+/// The id of what an event sends: named after the event, unique for its actor.
+fn activity_url(actor: &Url, word: &str, event_id: i64) -> Result<Url, FedError> {
+    activities::activity_id(actor, word, event_id)
 }
 
 async fn broadcast<C: ConnectionTrait>(
@@ -90,6 +94,21 @@ async fn broadcast<C: ConnectionTrait>(
         return Ok(());
     };
     let (forum_id, post_id) = match &parsed {
+        Event::FollowerAdded {
+            forum_id,
+            follower_id,
+            follow_id,
+        } => return accept_follower(data, txn, event, *forum_id, *follower_id, follow_id).await,
+        Event::FollowSent {
+            forum_id,
+            member_id,
+            follow_id,
+        } => return following::send(data, txn, *member_id, *forum_id, follow_id, false).await,
+        Event::FollowUndone {
+            forum_id,
+            member_id,
+            follow_id,
+        } => return following::send(data, txn, *member_id, *forum_id, follow_id, true).await,
         Event::ThreadCreated {
             forum_id, post_id, ..
         }
@@ -129,10 +148,11 @@ async fn broadcast<C: ConnectionTrait>(
     let author_url = actor_url(urls, &author);
     let object_id = objects::post_id(urls, &post);
     let followers_url = urls.forum_part(&forum.slug, "followers");
-    let addressing = |value: &mut Value| {
-        value["to"] = json!([PUBLIC]);
-        value["cc"] = json!([forum_url, followers_url]);
-        value["audience"] = json!(forum_url);
+    let signer = Signer::Forum(forum.id);
+    let announce = Announce {
+        forum: &forum_url,
+        followers: &followers_url,
+        id: activity_url(&forum_url, "announce", event.id)?,
     };
     if let Event::PostLiked { activity_id, .. } | Event::PostUnliked { activity_id, .. } = &parsed {
         let Some(liker) = users::by_id(txn, event.actor_id.unwrap_or_default()).await? else {
@@ -140,27 +160,20 @@ async fn broadcast<C: ConnectionTrait>(
         };
         let liker_url = actor_url(urls, &liker);
         let like_id = match activity_id {
-            Some(id) => id.clone(),
+            Some(id) => parse_id(id)?,
             None => local_like_id(txn, &liker_url, event, &parsed).await?,
         };
-        let like = json!({"id": like_id, "type": "Like", "actor": liker_url, "object": object_id});
-        let inner = match parsed {
-            Event::PostLiked { .. } => like,
-            _ => json!({
-                "id": activity_url(&liker_url, "undo-like", event.id),
-                "type": "Undo",
-                "actor": liker_url,
-                "object": like,
-            }),
+        let like = activities::like(like_id, &liker_url, &object_id);
+        return match parsed {
+            Event::PostLiked { .. } => {
+                delivery::enqueue(txn, &announce.of(like), signer, &inboxes).await
+            }
+            _ => {
+                let undo_id = activity_url(&liker_url, "undo-like", event.id)?;
+                let undo = Outgoing::new(Kind::Undo, undo_id, liker_url, like);
+                delivery::enqueue(txn, &announce.of(undo), signer, &inboxes).await
+            }
         };
-        let announce = forum_announce(
-            &forum_url,
-            &followers_url,
-            activity_url(&forum_url, "announce", event.id),
-            inner,
-        );
-        delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
-        return Ok(());
     }
     // A post removed by someone other than its author (an administrator, later a host) is the
     // remover's act: their own `Delete` with a `summary`, the shape Lemmy gives a removal.
@@ -169,72 +182,86 @@ async fn broadcast<C: ConnectionTrait>(
         && let Some(remover) = users::by_id(txn, event.actor_id.unwrap_or_default()).await?
     {
         let remover_url = actor_url(urls, &remover);
-        let mut removal = json!({
-            "id": activity_url(&remover_url, "delete", event.id),
-            "type": "Delete",
-            "actor": remover_url,
-            "object": object_id,
-            "summary": "Removed by a moderator",
-        });
-        addressing(&mut removal);
-        let announce = forum_announce(
-            &forum_url,
-            &followers_url,
-            activity_url(&forum_url, "announce", event.id),
-            removal,
-        );
-        return delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await;
+        let id = activity_url(&remover_url, "delete", event.id)?;
+        let removal = Outgoing::new(Kind::Delete, id, remover_url, object_id)
+            .with_summary("Removed by a moderator")
+            .in_forum(&forum_url, Some(&followers_url));
+        return delivery::enqueue(txn, &announce.of(removal), signer, &inboxes).await;
     }
     if !author.local {
         return rebroadcast_as_received(txn, event, &parsed, &forum, &inboxes, &object_id, urls)
             .await;
     }
+    if let Event::PostDeleted { .. } = parsed {
+        let id = activity_url(&object_id, "delete", event.id)?;
+        let delete = Outgoing::new(Kind::Delete, id, author_url, object_id)
+            .in_forum(&forum_url, Some(&followers_url));
+        return delivery::enqueue(txn, &announce.of(delete), signer, &inboxes).await;
+    }
     // Read only here: likes, removals and what came from elsewhere do not embed the post.
-    let object = match objects::post_object(txn, urls, post.id).await? {
-        Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
-        Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
-        Some(PostObject::Deleted(_)) | None => None,
+    let embedded = objects::post_object(txn, urls, post.id)
+        .await?
+        .and_then(|object| object.embedded());
+    // The post went away before its event was processed: its deletion's event follows.
+    let Some(embedded) = embedded else {
+        return Ok(());
     };
-    let mut inner = match (&parsed, object) {
-        (Event::ThreadCreated { .. } | Event::ReplyCreated { .. }, Some(object)) => json!({
-            "id": activity_url(&object_id, "create", event.id),
-            "type": "Create",
-            "actor": author_url,
-            "object": strip_context(object),
-        }),
-        (Event::PostEdited { .. }, Some(object)) => json!({
-            "id": activity_url(&object_id, "update", event.id),
-            "type": "Update",
-            "actor": author_url,
-            "object": strip_context(object),
-        }),
-        (Event::PostDeleted { .. }, _) => json!({
-            "id": activity_url(&object_id, "delete", event.id),
-            "type": "Delete",
-            "actor": author_url,
-            "object": object_id,
-        }),
-        // The post went away before its event was processed: its deletion's event follows.
-        _ => return Ok(()),
+    let kind = match parsed {
+        Event::PostEdited { .. } => Kind::Update,
+        _ => Kind::Create,
     };
-    addressing(&mut inner);
-    let announce = forum_announce(
-        &forum_url,
-        &followers_url,
-        activity_url(&forum_url, "announce", event.id),
-        inner,
-    );
-    delivery::enqueue(txn, &announce, Signer::Forum(forum.id), &inboxes).await?;
+    let id = activity_url(&object_id, kind.word(), event.id)?;
+    let inner =
+        Outgoing::new(kind, id, author_url, embedded).in_forum(&forum_url, Some(&followers_url));
+    delivery::enqueue(txn, &announce.of(inner), signer, &inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
-        let plain = forum_announce(
+        let plain = activities::forum_announce(
             &forum_url,
             &followers_url,
-            activity_url(&forum_url, "announce-page", event.id),
-            json!(object_id),
+            activity_url(&forum_url, "announce-page", event.id)?,
+            object_id,
         );
-        delivery::enqueue(txn, &plain, Signer::Forum(forum.id), &inboxes).await?;
+        delivery::enqueue(txn, &plain, signer, &inboxes).await?;
     }
     Ok(())
+}
+
+/// An id given as text: a remote activity's, as stored.
+fn parse_id(id: &str) -> Result<Url, FedError> {
+    Url::parse(id).map_err(|e| FedError::Rejected(format!("an activity id {id:?}: {e}")))
+}
+
+/// A follower elsewhere was added to a forum here: the forum's `Accept` of their Follow, sent
+/// to their own inbox.
+async fn accept_follower<C: ConnectionTrait>(
+    data: &FedData,
+    txn: &C,
+    event: &outbox_event::Model,
+    forum_id: i64,
+    follower_id: i64,
+    follow_id: &str,
+) -> Result<(), FedError> {
+    let (Some(forum), Some(follower)) = (
+        forums::by_id(txn, forum_id).await?.filter(|f| f.local),
+        users::by_id(txn, follower_id).await?.filter(|u| !u.local),
+    ) else {
+        return Ok(());
+    };
+    let (Some(follower_url), Some(inbox)) = (
+        follower.ap_id.as_deref().and_then(|id| Url::parse(id).ok()),
+        crate::remote::user_inbox(&follower),
+    ) else {
+        tracing::info!(follower = %follower.name, "a follower has no inbox on its own server");
+        return Ok(());
+    };
+    let forum_url = data.urls.forum(&forum.slug);
+    let accept = activities::accept_follow(
+        activity_url(&forum_url, "accept", event.id)?,
+        &forum_url,
+        parse_id(follow_id)?,
+        &follower_url,
+    );
+    delivery::enqueue(txn, &accept, Signer::Forum(forum.id), &[inbox]).await
 }
 
 /// A post, edit or deletion by a member of another server, sent on to the forum's followers
@@ -256,7 +283,7 @@ async fn rebroadcast_as_received<C: ConnectionTrait>(
         | Event::ReplyCreated { origin, .. }
         | Event::PostEdited { origin, .. }
         | Event::PostDeleted { origin, .. } => origin.as_deref(),
-        Event::PostLiked { .. } | Event::PostUnliked { .. } => None,
+        _ => None,
     };
     let Some(received) = origin.and_then(|o| serde_json::from_str::<Value>(o).ok()) else {
         tracing::debug!(
@@ -267,16 +294,14 @@ async fn rebroadcast_as_received<C: ConnectionTrait>(
     };
     let forum_url = urls.forum(&forum.slug);
     let followers_url = urls.forum_part(&forum.slug, "followers");
-    let announce =
-        |id: String, object: Value| forum_announce(&forum_url, &followers_url, id, object);
-    let wrapped = announce(activity_url(&forum_url, "announce", event.id), received);
-    delivery::enqueue(txn, &wrapped, Signer::Forum(forum.id), inboxes).await?;
+    let signer = Signer::Forum(forum.id);
+    let id = activity_url(&forum_url, "announce", event.id)?;
+    let wrapped = activities::forum_announce(&forum_url, &followers_url, id, received);
+    delivery::enqueue(txn, &wrapped, signer, inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
-        let plain = announce(
-            activity_url(&forum_url, "announce-page", event.id),
-            json!(object_id),
-        );
-        delivery::enqueue(txn, &plain, Signer::Forum(forum.id), inboxes).await?;
+        let id = activity_url(&forum_url, "announce-page", event.id)?;
+        let plain = activities::forum_announce(&forum_url, &followers_url, id, object_id.clone());
+        delivery::enqueue(txn, &plain, signer, inboxes).await?;
     }
     Ok(())
 }
@@ -308,62 +333,92 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
     let urls = &data.urls;
     let member_url = urls.user(&member.name);
     let object_id = objects::post_id(urls, &post);
-    let like_id = match parsed {
-        Event::PostLiked { .. } | Event::PostUnliked { .. } => {
-            local_like_id(txn, &member_url, event, parsed).await?
-        }
-        _ => String::new(),
+    let Some(forum_url) = forum.ap_id.as_deref().and_then(|id| Url::parse(id).ok()) else {
+        return Ok(());
     };
-    let like = json!({
-        "id": like_id,
-        "type": "Like",
-        "actor": member_url,
-        "object": object_id,
-    });
-    let mut activity = match parsed {
-        Event::PostLiked { .. } => like,
-        Event::PostUnliked { .. } => json!({
-            "id": activity_url(&member_url, "undo-like", event.id),
-            "type": "Undo",
-            "actor": member_url,
-            "object": like,
-        }),
-        _ if post.author_id != member.id => return Ok(()),
-        Event::PostDeleted { .. } => json!({
-            "id": activity_url(&object_id, "delete", event.id),
-            "type": "Delete",
-            "actor": member_url,
-            "object": object_id,
-        }),
+    let signer = Signer::User(member.id);
+    let to_forum = To {
+        txn,
+        forum: &forum_url,
+        inbox: &inbox,
+        signer,
+    };
+    match parsed {
+        Event::PostLiked { .. } | Event::PostUnliked { .. } => {
+            let like_id = local_like_id(txn, &member_url, event, parsed).await?;
+            let like = activities::like(like_id, &member_url, &object_id);
+            if matches!(parsed, Event::PostLiked { .. }) {
+                return to_forum.send(like).await;
+            }
+            let undo_id = activity_url(&member_url, "undo-like", event.id)?;
+            to_forum
+                .send(Outgoing::new(Kind::Undo, undo_id, member_url, like))
+                .await
+        }
+        _ if post.author_id != member.id => Ok(()),
+        Event::PostDeleted { .. } => {
+            let id = activity_url(&object_id, "delete", event.id)?;
+            to_forum
+                .send(Outgoing::new(Kind::Delete, id, member_url, object_id))
+                .await
+        }
         Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. } => {
-            let object = match objects::post_object(txn, urls, post.id).await? {
-                Some(PostObject::Page(page)) => serde_json::to_value(page).ok(),
-                Some(PostObject::Note(note)) => serde_json::to_value(note).ok(),
-                Some(PostObject::Deleted(_)) | None => None,
-            };
+            let embedded = objects::post_object(txn, urls, post.id)
+                .await?
+                .and_then(|object| object.embedded());
             // Gone before its event was processed: the deletion's event follows.
-            let Some(object) = object else {
+            let Some(embedded) = embedded else {
                 return Ok(());
             };
-            let kind = if matches!(parsed, Event::PostEdited { .. }) {
-                "Update"
-            } else {
-                "Create"
+            let kind = match parsed {
+                Event::PostEdited { .. } => Kind::Update,
+                _ => Kind::Create,
             };
-            json!({
-                "id": activity_url(&object_id, &kind.to_ascii_lowercase(), event.id),
-                "type": kind,
-                "actor": member_url,
-                "object": strip_context(object),
-            })
+            let id = activity_url(&object_id, kind.word(), event.id)?;
+            to_forum
+                .send(Outgoing::new(kind, id, member_url, embedded))
+                .await
         }
-    };
-    let forum_url = forum.ap_id.clone().unwrap_or_default();
-    activity["@context"] = json!("https://www.w3.org/ns/activitystreams");
-    activity["to"] = json!([PUBLIC]);
-    activity["cc"] = json!([forum_url]);
-    activity["audience"] = json!(forum_url);
-    delivery::enqueue(txn, &activity, Signer::User(member.id), &[inbox]).await
+        // Follows are not posts: handled before any post is read.
+        Event::FollowerAdded { .. } | Event::FollowSent { .. } | Event::FollowUndone { .. } => {
+            Ok(())
+        }
+    }
+}
+
+/// The forum's `Announce` of an event's activity, under the event's id.
+struct Announce<'a> {
+    forum: &'a Url,
+    followers: &'a Url,
+    id: Url,
+}
+
+impl Announce<'_> {
+    fn of<O>(&self, object: O) -> Outgoing<O> {
+        activities::forum_announce(self.forum, self.followers, self.id.clone(), object)
+    }
+}
+
+/// A remote forum an activity of a member here goes to.
+struct To<'a, C> {
+    txn: &'a C,
+    forum: &'a Url,
+    inbox: &'a Url,
+    signer: Signer,
+}
+
+impl<C: ConnectionTrait> To<'_, C> {
+    /// Queues the activity, public and in the forum.
+    async fn send<O: serde::Serialize>(&self, activity: Outgoing<O>) -> Result<(), FedError> {
+        let activity = activity.with_context().in_forum(self.forum, None);
+        delivery::enqueue(
+            self.txn,
+            &activity,
+            self.signer,
+            std::slice::from_ref(self.inbox),
+        )
+        .await
+    }
 }
 
 /// The id of a member's `Like` made here: named after its event, so an `Undo` names the like
@@ -373,7 +428,7 @@ async fn local_like_id<C: ConnectionTrait>(
     liker_url: &Url,
     event: &outbox_event::Model,
     parsed: &Event,
-) -> Result<String, FedError> {
+) -> Result<Url, FedError> {
     let like_event = match parsed {
         Event::PostUnliked { .. } => outbox::latest_before(
             txn,
@@ -386,22 +441,7 @@ async fn local_like_id<C: ConnectionTrait>(
         .unwrap_or(event.id),
         _ => event.id,
     };
-    Ok(activity_url(liker_url, "like", like_event))
-}
-
-/// A forum's `Announce` of `object` to its followers: public, `cc` the forum and its followers,
-/// `audience` the forum.
-fn forum_announce(forum_url: &Url, followers_url: &Url, id: String, object: Value) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": "Announce",
-        "actor": forum_url,
-        "object": object,
-        "to": [PUBLIC],
-        "cc": [forum_url, followers_url],
-        "audience": forum_url,
-    })
+    activity_url(liker_url, "like", like_event)
 }
 
 /// A member's actor id: ours for a local member, their own for a remote one.
@@ -410,12 +450,4 @@ fn actor_url(urls: &crate::urls::Urls, user: &stoa_db::user::Model) -> Url {
         (Some(ap_id), false) => Url::parse(ap_id).unwrap_or_else(|_| urls.user(&user.name)),
         _ => urls.user(&user.name),
     }
-}
-
-/// An object embedded in an activity carries no `@context` of its own.
-fn strip_context(mut object: Value) -> Value {
-    if let Some(map) = object.as_object_mut() {
-        map.remove("@context");
-    }
-    object
 }

@@ -8,26 +8,9 @@ use activitypub_federation::config::FederationConfig;
 use activitypub_federation::resolver::ValidatingDnsResolver;
 use stoa_db::DatabaseConnection;
 
+pub use crate::data::{Config, FedData};
 use crate::signer::LocalSigner;
 use crate::urls::Urls;
-
-/// What every federation handler gets.
-#[derive(Clone)]
-pub struct FedData {
-    pub db: DatabaseConnection,
-    pub urls: Urls,
-    /// The same guarded HTTP client the library uses, for Stoa's own lookups.
-    pub http: reqwest::Client,
-    pub development: bool,
-    /// The unit of the delivery retry schedule (a minute in production).
-    pub retry_unit: Duration,
-    /// Remote members read recently.
-    pub actors: std::sync::Arc<crate::remote::ActorCache>,
-    /// Where replies from other servers are stored, several per transaction.
-    pub replies: stoa_core::replies::ReplyQueue,
-}
-
-pub type Config = FederationConfig<FedData>;
 
 /// Builds the configuration. `development` allows http and loopback peers.
 pub async fn build(
@@ -80,7 +63,7 @@ pub async fn build(
             http: client,
             development,
             retry_unit,
-            actors: std::sync::Arc::new(crate::remote::ActorCache::new(10_000)),
+            actors: std::sync::Arc::new(crate::data::ActorCache::new(10_000)),
         })
         .debug(development)
         .allow_http_urls(development)

@@ -12,7 +12,7 @@ use stoa_db::{ConnectionTrait, delivery};
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::config::{Config, FedData};
+use crate::data::{Config, FedData};
 use crate::error::FedError;
 use crate::signatures::{PrivateKey, Scheme};
 use crate::signer::LocalSigner;
@@ -34,12 +34,14 @@ impl Signer {
 }
 
 /// Queues an activity for each inbox (duplicates dropped), in the caller's transaction.
-pub async fn enqueue<C: ConnectionTrait>(
+pub async fn enqueue<C: ConnectionTrait, A: serde::Serialize>(
     db: &C,
-    activity: &serde_json::Value,
+    activity: &A,
     signer: Signer,
     inboxes: &[Url],
 ) -> Result<(), FedError> {
+    let activity = serde_json::to_value(activity)
+        .map_err(|e| FedError::Rejected(format!("an activity that cannot be written: {e}")))?;
     let id = activity
         .get("id")
         .and_then(|v| v.as_str())
@@ -65,7 +67,7 @@ pub async fn enqueue<C: ConnectionTrait>(
 }
 
 /// How long a woken worker waits for more work to arrive before its round.
-const COALESCE: Duration = Duration::from_millis(20);
+pub(crate) const COALESCE: Duration = Duration::from_millis(20);
 
 /// Sends at most this many deliveries at once.
 pub const PARALLEL_SENDS: usize = 16;
@@ -467,38 +469,6 @@ pub async fn run_due(config: &Config) -> Result<usize, FedError> {
         delivered += usize::from(result.unwrap_or(false));
     }
     Ok(delivered)
-}
-
-/// Runs the worker for ever: sends what is due, then waits a moment or until woken.
-pub async fn worker(config: Config, wake: std::sync::Arc<tokio::sync::Notify>) {
-    loop {
-        let data = config.to_request_data();
-        // A full round means more are waiting: take them now, not after the next wait.
-        loop {
-            match crate::broadcast::process_pending(&data).await {
-                Ok(done) if done as u64 >= crate::broadcast::EVENTS_PER_ROUND => {}
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "turning outbox events into deliveries failed");
-                    break;
-                }
-            }
-        }
-        if let Err(e) = crate::following::resend_pending(&data, Utc::now()).await {
-            tracing::warn!(error = %e, "sending unanswered Follows again failed");
-        }
-        if let Err(e) = run_due(&config).await {
-            tracing::warn!(error = %e, "delivery round failed");
-        }
-        tokio::select! {
-            () = wake.notified() => {
-                // Let what else is arriving join this round: under load, one round handles
-                // many events instead of one each.
-                tokio::time::sleep(COALESCE).await;
-            }
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Activity, Actor, Object};
 
-use crate::config::FedData;
+use crate::data::FedData;
 use crate::error::FedError;
 use crate::inbox::InboxActivity;
 use crate::remote::RemoteActor;

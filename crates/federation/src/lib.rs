@@ -5,9 +5,11 @@
 //! knows the URL layout that doubles as ActivityPub ids. It knows nothing of HTTP routing: the
 //! web crate serves what it builds.
 
+pub mod activities;
 pub mod actors;
 pub mod broadcast;
 pub mod config;
+pub mod data;
 pub mod delivery;
 pub mod discovery;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod remote;
 pub mod signatures;
 pub mod signer;
 pub mod urls;
+pub mod worker;
 
 /// The media type of ActivityPub documents.
 pub use activitypub_federation::FEDERATION_CONTENT_TYPE as ACTIVITY_JSON;

@@ -14,10 +14,10 @@ use stoa_db::queries::{forums, posts, threads, users};
 use stoa_db::{ConnectionTrait, DbErr, post, user};
 use url::Url;
 
+use crate::activities::{self, Kind, Outgoing};
 use crate::urls::Urls;
 
-/// Everyone may read: the ActivityStreams public collection.
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub use crate::activities::PUBLIC;
 
 /// Posts listed on one page of a thread's context collection.
 pub const CONTEXT_PAGE_SIZE: usize = 50;
@@ -116,6 +116,26 @@ pub enum PostObject {
     Page(Box<WithContext<Page>>),
     Note(Box<WithContext<Note>>),
     Deleted(WithContext<Tombstone>),
+}
+
+/// A post embedded in an activity (`Create`, `Update`): the object without a context of its
+/// own.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Embedded {
+    Page(Page),
+    Note(Note),
+}
+
+impl PostObject {
+    /// The post to embed in an activity; `None` for a deleted one.
+    pub fn embedded(&self) -> Option<Embedded> {
+        match self {
+            PostObject::Page(page) => Some(Embedded::Page(page.inner().clone())),
+            PostObject::Note(note) => Some(Embedded::Note(note.inner().clone())),
+            PostObject::Deleted(_) => None,
+        }
+    }
 }
 
 /// The id of a post: its own id when it came from elsewhere; otherwise a thread's starter is
@@ -397,21 +417,34 @@ async fn thread_collection<C: ConnectionTrait>(
 
 /// The instance actor's outbox: it publishes nothing, so the collection is empty.
 pub fn instance_outbox(urls: &Urls) -> Value {
-    collection(urls.path("/actor/outbox"), 0, Some(Vec::new()))
+    collection::<Url>(urls.path("/actor/outbox"), 0, Some(Vec::new()))
+}
+
+/// A collection given whole (small) or as a count only.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WholeCollection<T> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "type")]
+    kind: OrderedCollectionType,
+    id: Url,
+    total_items: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ordered_items: Option<Vec<T>>,
 }
 
 /// A collection of actor ids or activities, given whole (small) or as a count only.
-fn collection(id: Url, total: u64, items: Option<Vec<Value>>) -> Value {
-    let mut value = serde_json::json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "type": "OrderedCollection",
-        "id": id,
-        "totalItems": total,
-    });
-    if let Some(items) = items {
-        value["orderedItems"] = Value::Array(items);
-    }
-    value
+fn collection<T: Serialize>(id: Url, total: u64, items: Option<Vec<T>>) -> Value {
+    let whole = WholeCollection {
+        context: crate::activities::CONTEXT,
+        kind: OrderedCollectionType::OrderedCollection,
+        id,
+        total_items: total,
+        ordered_items: items,
+    };
+    // Plain data: writing it cannot fail.
+    serde_json::to_value(whole).unwrap_or_default()
 }
 
 /// Threads listed in a forum's outbox.
@@ -434,13 +467,13 @@ pub async fn forum_collection<C: ConnectionTrait>(
     Ok(match which {
         "followers" => {
             let total = stoa_db::queries::followers::count(db, forum.id).await?;
-            Some(collection(id, total, None))
+            Some(collection::<Url>(id, total, None))
         }
         "moderators" => {
-            let hosts: Vec<Value> = forums::host_names(db, forum.id)
+            let hosts: Vec<Url> = forums::host_names(db, forum.id)
                 .await?
                 .iter()
-                .map(|name| Value::String(urls.user(name).to_string()))
+                .map(|name| urls.user(name))
                 .collect();
             Some(collection(id, hosts.len() as u64, Some(hosts)))
         }
@@ -449,18 +482,20 @@ pub async fn forum_collection<C: ConnectionTrait>(
             let items = latest
                 .items
                 .iter()
-                .map(|t| {
+                .filter_map(|t| {
                     let page = urls.path(&format!("/t/{}", t.id));
-                    serde_json::json!({
-                        "id": format!("{forum_url}/activities/announce-page/thread-{}", t.id),
-                        "type": "Announce",
-                        "actor": forum_url,
-                        "object": page,
-                        "to": [PUBLIC],
-                        "published": t.created_at,
-                    })
+                    let id = activities::activity_id(
+                        &forum_url,
+                        "announce-page",
+                        format_args!("thread-{}", t.id),
+                    )
+                    .ok()?;
+                    let announce = Outgoing::new(Kind::Announce, id, forum_url.clone(), page)
+                        .public()
+                        .published(t.created_at);
+                    Some(announce)
                 })
-                .collect();
+                .collect::<Vec<_>>();
             Some(collection(
                 id,
                 forum.thread_count.max(0) as u64,
@@ -484,8 +519,8 @@ pub async fn user_collection<C: ConnectionTrait>(
     };
     let id = urls.user_part(&user.name, which);
     Ok(match which {
-        "followers" => Some(collection(id, 0, None)),
-        "outbox" => Some(collection(id, user.post_count.max(0) as u64, None)),
+        "followers" => Some(collection::<Url>(id, 0, None)),
+        "outbox" => Some(collection::<Url>(id, user.post_count.max(0) as u64, None)),
         _ => None,
     })
 }

@@ -13,44 +13,8 @@ use stoa_db::queries::{forums, users};
 use stoa_db::{forum, user};
 use url::Url;
 
-use crate::config::FedData;
+use crate::data::FedData;
 use crate::error::FedError;
-
-/// Remote members read recently, kept briefly in memory: every activity a member sends names
-/// them, and reading them from the database each time would cost more than the signature check.
-pub struct ActorCache {
-    entries: quick_cache::sync::Cache<String, (user::Model, std::time::Instant)>,
-}
-
-impl ActorCache {
-    /// How long an entry is trusted before the database is read again.
-    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-
-    pub fn new(capacity: usize) -> Self {
-        ActorCache {
-            entries: quick_cache::sync::Cache::new(capacity),
-        }
-    }
-
-    fn get(&self, ap_id: &str) -> Option<user::Model> {
-        self.entries
-            .get(ap_id)
-            .filter(|(_, at)| at.elapsed() < Self::FRESH_FOR)
-            .map(|(row, _)| row)
-    }
-
-    /// Drops a member who changed or went away.
-    pub fn forget(&self, ap_id: &str) {
-        self.entries.remove(ap_id);
-    }
-
-    fn put(&self, row: &user::Model) {
-        if let Some(ap_id) = &row.ap_id {
-            self.entries
-                .insert(ap_id.clone(), (row.clone(), std::time::Instant::now()));
-        }
-    }
-}
 
 /// A cached actor of another server, with its id parsed.
 #[derive(Debug, Clone)]
@@ -279,6 +243,17 @@ pub fn forum_inbox(forum: &forum::Model) -> Option<Url> {
     .flatten()
     .filter_map(|u| Url::parse(u).ok())
     .find(|inbox| same_server(inbox, &id))
+}
+
+/// Where to deliver to a remote member: their own inbox, else their server's shared inbox —
+/// never one on another host than their own, whatever was stored.
+pub fn user_inbox(user: &user::Model) -> Option<Url> {
+    let id = Url::parse(user.ap_id.as_deref()?).ok()?;
+    [user.inbox_url.as_deref(), user.shared_inbox_url.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|u| Url::parse(u).ok())
+        .find(|inbox| same_server(inbox, &id))
 }
 
 #[async_trait::async_trait]

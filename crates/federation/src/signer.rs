@@ -4,7 +4,7 @@ use activitypub_federation::config::Data;
 use activitypub_federation::traits::{Actor, Object};
 use url::Url;
 
-use crate::config::FedData;
+use crate::data::FedData;
 use crate::error::FedError;
 
 /// A local actor (forum, member or the instance) as the signer of a delivery.

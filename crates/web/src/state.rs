@@ -89,7 +89,7 @@ impl AppState {
 
     /// Starts the worker that sends queued deliveries, for as long as the runtime lives.
     pub fn spawn_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(stoa_federation::delivery::worker(
+        tokio::spawn(stoa_federation::worker::worker(
             self.federation.clone(),
             self.delivery_wake.clone(),
         ))

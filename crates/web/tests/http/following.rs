@@ -800,7 +800,8 @@ async fn replies_arriving_at_once_are_each_stored_once_in_their_place() {
 /// the forum ends the subscription, and an answer from anyone else is refused.
 #[tokio::test]
 async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
-    use stoa_federation::following::{MAX_SENDS, RESEND_AFTER, resend_pending};
+    use stoa_core::follows::{MAX_SENDS, RESEND_AFTER};
+    use stoa_federation::following::resend_pending;
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let ada = app.member("ada").await;

@@ -1,0 +1,228 @@
+//! `Announce` by a forum elsewhere that a member here follows: what happens in it (FEP-1b12),
+//! each announced activity handled by its own module once it is believed.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::traits::Activity;
+use serde::{Deserialize, Serialize};
+use stoa_db::forum;
+use stoa_db::queries::subscriptions;
+use url::Url;
+
+use super::create::CreatePost;
+use super::delete::DeletePost;
+use super::like::{LikePost, UndoLike};
+use super::post::{PostIn, fetch_post};
+use super::update::UpdatePost;
+use crate::data::FedData;
+use crate::error::FedError;
+use crate::remote::RemoteForum;
+
+/// A remote forum re-broadcasting what happens in it (FEP-1b12): an activity of one of its
+/// members (`Create`, `Update`, `Delete`, `Like`, `Undo{Like}`), or a post by reference.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Announce {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::AnnounceType,
+    pub actor: ObjectId<RemoteForum>,
+    pub object: serde_json::Value,
+}
+
+/// What a forum re-broadcasts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Announced {
+    Create(CreatePost),
+    Update(UpdatePost),
+    Delete(DeletePost),
+    Like(LikePost),
+    UndoLike(UndoLike),
+    /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
+    Post(PostIn),
+    Reference(Url),
+}
+
+impl Announce {
+    /// What the forum re-broadcast, read from the activity.
+    fn announced(&self) -> Result<Announced, FedError> {
+        let announced: Announced = serde_json::from_value(self.object.clone()).map_err(|_| {
+            FedError::Rejected(format!(
+                "a re-broadcast {} is not something Stoa reads",
+                kind_name(&self.object)
+            ))
+        })?;
+        if let Announced::Post(post) = &announced
+            && !matches!(post.kind.as_str(), "Page" | "Article" | "Note" | "Question")
+        {
+            return Err(FedError::Rejected(format!(
+                "a re-broadcast {} is not a post",
+                post.kind
+            )));
+        }
+        Ok(announced)
+    }
+
+    /// Names what was re-broadcast (`Create{post}`, `post`, `link` …), or why it is refused.
+    pub fn describe(&self) -> Result<&'static str, String> {
+        Ok(match self.announced().map_err(|e| e.to_string())? {
+            Announced::Create(_) => "Create{post}",
+            Announced::Update(_) => "Update{post}",
+            Announced::Delete(_) => "Delete",
+            Announced::Like(_) => "Like",
+            Announced::UndoLike(_) => "Undo{Like}",
+            Announced::Post(_) => "post",
+            Announced::Reference(_) => "link",
+        })
+    }
+
+    /// The remote forum, if a member here follows it: only then are its threads kept here.
+    async fn followed_forum(&self, data: &Data<FedData>) -> Result<RemoteForum, FedError> {
+        let forum = self.actor.dereference(data).await?;
+        if subscriptions::count_for_forum(&data.db, forum.row.id).await? == 0 {
+            return Err(FedError::Rejected(format!(
+                "no one here follows {}",
+                self.actor.inner()
+            )));
+        }
+        Ok(forum)
+    }
+}
+
+/// An object's `type` (the first, if several), for messages.
+fn kind_name(value: &serde_json::Value) -> String {
+    match value.get("type") {
+        Some(serde_json::Value::String(kind)) => kind.clone(),
+        Some(serde_json::Value::Array(kinds)) => kinds
+            .first()
+            .and_then(|k| k.as_str())
+            .unwrap_or("object")
+            .to_owned(),
+        _ if value.is_string() => "link".into(),
+        _ => "object".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Announce {
+    activity_basics!();
+
+    async fn verify(&self, data: &Data<FedData>) -> Result<(), FedError> {
+        self.followed_forum(data).await.map(|_| ())
+    }
+
+    /// The forum's server vouches (by its signature) only for what its own members did; what
+    /// came from a third server is fetched from there before it is believed.
+    async fn receive(self, data: &Data<FedData>) -> Result<(), FedError> {
+        let forum = self.followed_forum(data).await?;
+        let via = Some(&forum.row);
+        let announced = self.announced()?;
+        let vouched = |activity: &Url, actor: &Url| {
+            activitypub_federation::protocol::verification::verify_domains_match(
+                activity,
+                self.actor.inner(),
+            )
+            .and_then(|()| {
+                activitypub_federation::protocol::verification::verify_domains_match(
+                    actor,
+                    self.actor.inner(),
+                )
+            })
+            .is_ok()
+        };
+        match announced {
+            Announced::Create(mut create) => {
+                if data.urls.is_local(create.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&create.id, create.actor.inner()) {
+                    create.object = fetch_post(data, &create.object.id).await?;
+                }
+                create.verify(data).await?;
+                create.receive_in(data, via).await
+            }
+            Announced::Update(mut update) => {
+                if data.urls.is_local(update.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&update.id, update.actor.inner()) {
+                    update.object = fetch_post(data, &update.object.id).await?;
+                }
+                update.verify(data).await?;
+                update.receive(data).await
+            }
+            Announced::Delete(delete) => {
+                if data.urls.is_local(delete.actor.inner()) {
+                    return Ok(());
+                }
+                if !vouched(&delete.id, delete.actor.inner()) {
+                    // Believed only once the post is gone from its own server.
+                    let id = delete.object_id()?;
+                    match activitypub_federation::fetch::fetch_object_http::<_, PostIn>(&id, data)
+                        .await
+                    {
+                        Err(
+                            activitypub_federation::error::Error::NotFound
+                            | activitypub_federation::error::Error::ObjectDeleted(_),
+                        ) => {}
+                        _ => {
+                            return Err(FedError::Rejected(format!(
+                                "{id} is still there: the deletion is not believed"
+                            )));
+                        }
+                    }
+                }
+                delete.verify(data).await?;
+                delete.receive(data).await
+            }
+            Announced::Like(like) => {
+                if data.urls.is_local(like.actor.inner()) || !vouched(&like.id, like.actor.inner())
+                {
+                    // Likes from third servers reach us from those servers, if at all.
+                    return Ok(());
+                }
+                like.verify(data).await?;
+                like.receive(data).await
+            }
+            Announced::UndoLike(undo) => {
+                if data.urls.is_local(undo.actor.inner()) || !vouched(&undo.id, undo.actor.inner())
+                {
+                    return Ok(());
+                }
+                undo.verify(data).await?;
+                undo.receive(data).await
+            }
+            Announced::Post(post) => announced_post(data, &forum.row, post.id).await,
+            Announced::Reference(id) => announced_post(data, &forum.row, id).await,
+        }
+    }
+}
+
+/// A post a remote forum shared by reference (or lists in its outbox): stored in that forum as
+/// if its author had sent it, after fetching it from its own server, unless it is here already.
+pub(crate) async fn announced_post(
+    data: &Data<FedData>,
+    forum: &forum::Model,
+    id: Url,
+) -> Result<(), FedError> {
+    if data.urls.is_local(&id)
+        || stoa_db::queries::posts::by_ap_id(&data.db, id.as_str())
+            .await?
+            .is_some()
+    {
+        return Ok(());
+    }
+    let post = fetch_post(data, &id).await?;
+    let author = post
+        .author()
+        .ok_or_else(|| FedError::Rejected(format!("{id} names no author")))?;
+    let create = CreatePost {
+        id: id.clone(),
+        kind: activitypub_federation::kinds::activity::CreateType::Create,
+        actor: ObjectId::from(author),
+        object: post,
+        received: None,
+    };
+    create.receive_in(data, Some(forum)).await
+}
