@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::common::{TestApp, loopback};
-use crate::following::start_peer_on;
+use crate::peer::start_peer_on;
 
 /// Queues an activity of the forum `books` for these inboxes and wakes the delivery worker.
 async fn queue_from_books(app: &TestApp, activity: &Value, inboxes: &[Url]) {
@@ -210,7 +210,11 @@ async fn a_lemmy_server_is_not_sent_an_announce_of_a_bare_page() {
     let forum_url = app.url("/f/books");
     let page = app.url("/t/1");
     let bare = crate::wire::forum_announce(&forum_url, "announce-page/1", json!(page));
-    let create = json!({"id": format!("{page}/activities/create/1"), "type": "Create", "actor": app.url("/u/x"), "object": page});
+    let create = crate::wire::create(
+        &format!("{page}/activities/create/1"),
+        &Url::parse(&app.url("/u/x")).unwrap(),
+        page.as_str(),
+    );
     let wrapped = crate::wire::forum_announce(&forum_url, "announce/1", create);
     for activity in [&bare, &wrapped] {
         queue_from_books(&app, activity, std::slice::from_ref(&inbox)).await;
@@ -267,7 +271,8 @@ async fn a_server_that_keeps_failing_is_marked_and_tried_rarely() {
         .unwrap()
         .unwrap();
     let enqueue = |n: usize| {
-        let activity = json!({"id": format!("{}/activities/test/{n}", app.url("/f/books")), "type": "Announce", "actor": app.url("/f/books"), "object": app.url("/f/books")});
+        let books = app.url("/f/books");
+        let activity = crate::wire::forum_announce(&books, &format!("test/{n}"), json!(books));
         let db = app.db.clone();
         let inbox = inbox.clone();
         async move {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::common::{TestApp, loopback, thread_titles};
-use crate::following::{Peer, start_peer};
+use crate::peer::{Peer, start_peer};
 use crate::wire;
 
 /// The forum's thread titled `title`, by id.

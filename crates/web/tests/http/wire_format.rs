@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::common::{TestApp, loopback};
-use crate::following::{Peer, start_peer};
+use crate::peer::{Peer, start_peer};
 use crate::wire;
 
 /// What varies from run to run, replaced by fixed placeholders.
