@@ -92,10 +92,10 @@ async fn resolve(data: &Data<FedData>, target: &str) -> Result<RemoteForum, Foll
 }
 
 /// A fresh id for a member's Follow: each sending is a new activity.
-fn new_follow_id(data: &FedData, member: &user::Model) -> String {
+fn new_follow_id(data: &FedData, member_name: &str) -> String {
     format!(
         "{}/follows/{}",
-        data.urls.user(&member.name),
+        data.urls.user(member_name),
         activities::random_token()
     )
 }
@@ -103,7 +103,7 @@ fn new_follow_id(data: &FedData, member: &user::Model) -> String {
 /// Follows a remote forum for a local member (see [`follows::follow_forum`]).
 pub async fn follow(
     data: &Data<FedData>,
-    member: &user::Model,
+    member: &stoa_core::Actor,
     target: &str,
 ) -> Result<Subscription, FollowError> {
     let forum = resolve(data, target).await?.row;
@@ -117,7 +117,7 @@ pub async fn follow(
         &data.db,
         member.id,
         forum.id,
-        &new_follow_id(data, member),
+        &new_follow_id(data, &member.name),
         Utc::now(),
     )
     .await
@@ -130,7 +130,11 @@ pub async fn follow(
 
 /// Stops following the remote forum shown here as `slug` (see [`follows::unfollow_forum`]).
 /// Returns whether the member was following it.
-pub async fn unfollow(data: &FedData, member: &user::Model, slug: &str) -> Result<bool, FedError> {
+pub async fn unfollow(
+    data: &FedData,
+    member: &stoa_core::Actor,
+    slug: &str,
+) -> Result<bool, FedError> {
     let Some(forum) = remote_forum(data, slug).await? else {
         return Ok(false);
     };
@@ -173,7 +177,7 @@ pub async fn resend_pending(data: &FedData, now: DateTime<Utc>) -> Result<usize,
         let Some(member) = users::by_id(&data.db, subscription.user_id).await? else {
             continue;
         };
-        let id = new_follow_id(data, &member);
+        let id = new_follow_id(data, &member.name);
         sent += usize::from(follows::resend_follow(&data.db, &subscription, &id, now).await?);
     }
     Ok(sent)

@@ -9,7 +9,6 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use cookie::{Cookie, SameSite};
 use stoa_core::{Actor, sessions};
-use stoa_db::user;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -26,7 +25,8 @@ pub enum Credential {
 /// A signed-in member, as found from the request.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
-    pub user: user::Model,
+    /// Who they are, as core's services take them.
+    pub member: Actor,
     pub csrf_token: String,
     pub credential: Credential,
     pub token: String,
@@ -34,7 +34,7 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn actor(&self) -> Actor {
-        Actor::from(&self.user)
+        self.member.clone()
     }
 }
 
@@ -44,7 +44,7 @@ pub struct Viewer(pub Option<SignedIn>);
 
 impl Viewer {
     pub fn name(&self) -> Option<&str> {
-        self.0.as_ref().map(|s| s.user.name.as_str())
+        self.0.as_ref().map(|s| s.member.name.as_str())
     }
 }
 
@@ -93,7 +93,7 @@ where
             Some((token, credential)) => {
                 let session = sessions::find(&state.db, &token).await?;
                 Viewer(session.map(|(session, user)| SignedIn {
-                    user,
+                    member: Actor::from(&user),
                     csrf_token: session.csrf_token,
                     credential,
                     token,

@@ -12,6 +12,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Serialize;
 use stoa_core::CoreError;
 use stoa_db::DbErr;
+use stoa_federation::error::FedError;
+use stoa_federation::following::FollowError;
 
 use crate::pages::layout::Layout;
 
@@ -47,6 +49,28 @@ impl From<CoreError> for PageError {
             }
             CoreError::Database(e) => PageError::Internal(e.to_string()),
             CoreError::Internal(e) => PageError::Internal(e),
+        }
+    }
+}
+
+impl From<FedError> for PageError {
+    fn from(err: FedError) -> Self {
+        match err {
+            FedError::Core(e) => e.into(),
+            FedError::Database(e) => e.into(),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FollowError> for PageError {
+    fn from(err: FollowError) -> Self {
+        match err {
+            FollowError::BadTarget(_) | FollowError::Local(_) => {
+                PageError::BadRequest(err.to_string())
+            }
+            FollowError::NotFound(_) => PageError::Upstream(err.to_string()),
+            FollowError::Federation(e) => e.into(),
         }
     }
 }
@@ -215,6 +239,16 @@ impl From<PageError> for ApiError {
         match err {
             PageError::Internal(e) => ApiError::internal(e),
             other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
+        }
+    }
+}
+
+impl From<FedError> for ApiError {
+    fn from(err: FedError) -> Self {
+        match err {
+            FedError::Core(e) => e.into(),
+            FedError::Database(e) => e.into(),
+            other => ApiError::internal(other.to_string()),
         }
     }
 }

@@ -68,14 +68,7 @@ impl From<FollowError> for ApiError {
             FollowError::NotFound(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "upstream", err.to_string())
             }
-            FollowError::Federation(e) => {
-                tracing::error!(error = %e, "following a remote forum");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "something went wrong on our side",
-                )
-            }
+            FollowError::Federation(e) => e.into(),
         }
     }
 }
@@ -93,7 +86,7 @@ pub async fn follow(
     ApiJson(request): ApiJson<FollowRequest>,
 ) -> Result<Json<FollowedForum>, ApiError> {
     let data = state.federation.to_request_data();
-    let subscription = following::follow(&data, &member.user, &request.forum).await?;
+    let subscription = following::follow(&data, &member.member, &request.forum).await?;
     Ok(Json(FollowedForum::new(&state, subscription)))
 }
 
@@ -105,9 +98,7 @@ pub async fn list(
     ApiMember(member): ApiMember,
 ) -> Result<Json<FollowList>, ApiError> {
     let data = state.federation.to_request_data();
-    let forums = following::of_member(&data, member.user.id)
-        .await
-        .map_err(|e| ApiError::from(FollowError::from(e)))?;
+    let forums = following::of_member(&data, member.member.id).await?;
     Ok(Json(FollowList {
         forums: forums
             .into_iter()
@@ -126,9 +117,7 @@ pub async fn unfollow(
     Path(slug): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let data = state.federation.to_request_data();
-    let removed = following::unfollow(&data, &member.user, &slug)
-        .await
-        .map_err(|e| ApiError::from(FollowError::from(e)))?;
+    let removed = following::unfollow(&data, &member.member, &slug).await?;
     if !removed {
         return Err(ApiError::not_found("followed forum"));
     }

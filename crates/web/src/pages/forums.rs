@@ -41,7 +41,8 @@ pub struct GroupView {
 struct IndexPage {
     layout: Layout,
     groups: Vec<GroupView>,
-    elsewhere: Vec<stoa_db::forum::Model>,
+    /// Forums of other servers that members here follow.
+    elsewhere: Vec<ForumRowView>,
 }
 
 pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
@@ -75,7 +76,18 @@ pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
     render(&IndexPage {
         layout: ctx.layout("Forums", vec![Crumb::here("Forums")]),
         groups,
-        elsewhere: forums::elsewhere(&ctx.state.db).await?,
+        elsewhere: forums::elsewhere(&ctx.state.db)
+            .await?
+            .into_iter()
+            .map(|f| ForumRowView {
+                slug: f.slug,
+                name: f.name,
+                purpose: f.purpose,
+                thread_count: f.thread_count,
+                post_count: f.post_count,
+                latest: None,
+            })
+            .collect(),
     })
 }
 
@@ -191,13 +203,14 @@ pub async fn forum(
         None
     } else {
         let state = match ctx.viewer.0.as_ref() {
-            Some(member) => stoa_federation::following::state(
-                &ctx.state.federation.to_request_data(),
-                member.user.id,
-                view.forum.id,
-            )
-            .await
-            .map_err(|e| PageError::Internal(e.to_string()))?,
+            Some(member) => {
+                stoa_federation::following::state(
+                    &ctx.state.federation.to_request_data(),
+                    member.member.id,
+                    view.forum.id,
+                )
+                .await?
+            }
             None => None,
         };
         Some(RemoteForumView {
@@ -285,18 +298,13 @@ pub async fn subscription(
     match form.action.as_str() {
         "follow" => {
             let forum = following::remote_forum(&data, &slug)
-                .await
-                .map_err(|e| PageError::Internal(e.to_string()))?
+                .await?
                 .ok_or(PageError::NotFound)?;
             let target = forum.ap_id.unwrap_or_default();
-            following::follow(&data, &member.user, &target)
-                .await
-                .map_err(follow_error)?;
+            following::follow(&data, &member.member, &target).await?;
         }
         "unfollow" => {
-            following::unfollow(&data, &member.user, &slug)
-                .await
-                .map_err(|e| PageError::Internal(e.to_string()))?;
+            following::unfollow(&data, &member.member, &slug).await?;
         }
         other => {
             return Err(PageError::BadRequest(format!(
@@ -305,15 +313,6 @@ pub async fn subscription(
         }
     }
     Ok(Redirect::to(&format!("/f/{slug}")).into_response())
-}
-
-fn follow_error(err: FollowError) -> PageError {
-    match err {
-        FollowError::BadTarget(_) => PageError::BadRequest(err.to_string()),
-        FollowError::Local(_) => PageError::BadRequest(err.to_string()),
-        FollowError::NotFound(_) => PageError::Upstream(err.to_string()),
-        FollowError::Federation(e) => PageError::Internal(e.to_string()),
-    }
 }
 
 #[derive(Template)]
@@ -345,8 +344,7 @@ async fn follow_page(
     error: Option<String>,
 ) -> Result<FollowPage, PageError> {
     let following = following::of_member(&ctx.state.federation.to_request_data(), member_id)
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?
+        .await?
         .into_iter()
         .map(|s| FollowedView {
             slug: s.forum.slug,
@@ -376,7 +374,7 @@ pub async fn follow_form(
         url::form_urlencoded::byte_serialize(query.forum.as_bytes()).collect::<String>()
     );
     let member = ctx.require_member(&return_to)?;
-    render(&follow_page(&ctx, member.user.id, query.forum, None).await?)
+    render(&follow_page(&ctx, member.member.id, query.forum, None).await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -394,19 +392,19 @@ pub async fn follow(
     let member = ctx.require_member("/follow")?;
     ctx.verify_csrf(&form.csrf)?;
     let data = ctx.state.federation.to_request_data();
-    let err = match following::follow(&data, &member.user, &form.forum).await {
+    let err = match following::follow(&data, &member.member, &form.forum).await {
         Ok(subscription) => {
             return Ok(Redirect::to(&format!("/f/{}", subscription.forum.slug)).into_response());
         }
         Err(err) => err,
     };
-    let status = match &err {
+    let message = err.to_string();
+    let status = match err {
         FollowError::Local(slug) => return Ok(Redirect::to(&format!("/f/{slug}")).into_response()),
-        FollowError::Federation(e) => return Err(PageError::Internal(e.to_string())),
+        FollowError::Federation(e) => return Err(e.into()),
         FollowError::BadTarget(_) => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         FollowError::NotFound(_) => axum::http::StatusCode::BAD_GATEWAY,
     };
-    let message = err.to_string();
-    let page = follow_page(&ctx, member.user.id, form.forum, Some(message)).await?;
+    let page = follow_page(&ctx, member.member.id, form.forum, Some(message)).await?;
     render_with_status(status, &page)
 }
