@@ -199,20 +199,10 @@ async fn broadcast<C: ConnectionTrait>(
         return delivery::enqueue(txn, &announce.of(delete), signer, &inboxes).await;
     }
     // Read only here: likes, removals and what came from elsewhere do not embed the post.
-    let embedded = objects::post_object(txn, urls, post.id)
-        .await?
-        .and_then(|object| object.embedded());
-    // The post went away before its event was processed: its deletion's event follows.
-    let Some(embedded) = embedded else {
+    let Some(inner) = post_written(txn, urls, &parsed, event.id, &post, author_url).await? else {
         return Ok(());
     };
-    let kind = match parsed {
-        Event::PostEdited { .. } => Kind::Update,
-        _ => Kind::Create,
-    };
-    let id = activity_url(&object_id, kind.word(), event.id)?;
-    let inner =
-        Outgoing::new(kind, id, author_url, embedded).in_forum(&forum_url, Some(&followers_url));
+    let inner = inner.in_forum(&forum_url, Some(&followers_url));
     delivery::enqueue(txn, &announce.of(inner), signer, &inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
         let plain = activities::forum_announce(
@@ -224,6 +214,30 @@ async fn broadcast<C: ConnectionTrait>(
         delivery::enqueue(txn, &plain, signer, &inboxes).await?;
     }
     Ok(())
+}
+
+/// The author's `Create` (a new post) or `Update` (an edit) of a post, embedding it as it is
+/// now; `None` when it went away before its event was processed (its deletion's event follows).
+async fn post_written<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    parsed: &Event,
+    event_id: i64,
+    post: &stoa_db::post::Model,
+    author_url: Url,
+) -> Result<Option<Outgoing<objects::Embedded>>, FedError> {
+    let embedded = objects::post_object(txn, urls, post.id)
+        .await?
+        .and_then(|object| object.embedded());
+    let Some(embedded) = embedded else {
+        return Ok(None);
+    };
+    let kind = match parsed {
+        Event::PostEdited { .. } => Kind::Update,
+        _ => Kind::Create,
+    };
+    let id = activity_url(&objects::post_id(urls, post), kind.word(), event_id)?;
+    Ok(Some(Outgoing::new(kind, id, author_url, embedded)))
 }
 
 /// An id given as text: a remote activity's, as stored.
@@ -363,21 +377,10 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
                 .await
         }
         Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. } => {
-            let embedded = objects::post_object(txn, urls, post.id)
-                .await?
-                .and_then(|object| object.embedded());
-            // Gone before its event was processed: the deletion's event follows.
-            let Some(embedded) = embedded else {
-                return Ok(());
-            };
-            let kind = match parsed {
-                Event::PostEdited { .. } => Kind::Update,
-                _ => Kind::Create,
-            };
-            let id = activity_url(&object_id, kind.word(), event.id)?;
-            to_forum
-                .send(Outgoing::new(kind, id, member_url, embedded))
-                .await
+            match post_written(txn, urls, parsed, event.id, &post, member_url).await? {
+                Some(written) => to_forum.send(written).await,
+                None => Ok(()),
+            }
         }
         // Follows are not posts: handled before any post is read.
         Event::FollowerAdded { .. } | Event::FollowSent { .. } | Event::FollowUndone { .. } => {

@@ -157,6 +157,9 @@ fn httpdate_now() -> String {
         .to_string()
 }
 
+/// A Follow of a remote forum that gets no answer is sent again after a while (Lemmy drops
+/// the first Follow from a server it has not seen), a bounded number of times; a Reject from
+/// the forum ends the subscription, and an answer from anyone else is refused.
 #[tokio::test]
 async fn an_unanswered_follow_is_sent_again_and_a_reject_ends_it() {
     use stoa_core::follows::{MAX_SENDS, RESEND_AFTER};
@@ -245,13 +248,8 @@ async fn in_production_loopback_peers_are_never_fetched() {
     })
     .await;
     let peer = start_peer().await;
-    let follow = wire::follow(
-        &peer.actor.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
     // The peer's signed Follow names an http actor on loopback: refused, nothing fetched or stored.
-    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    peer.follow_books(&app).await;
     assert_eq!(followers(&app, "books").await, 0);
     let host = peer.base.trim_start_matches("http://");
     assert!(

@@ -16,8 +16,7 @@ async fn a_forum_rebroadcasts_threads_replies_edits_and_deletes_to_its_followers
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
     let forum = app.url("/f/books");
-    let follow = wire::follow(&peer.actor.id, &format!("{}/follows/1", peer.base), &forum);
-    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    peer.follow_books(&app).await;
     peer.wait_for("Accept").await;
 
     let alice = app.member("alice").await;
@@ -259,19 +258,13 @@ async fn replies_arriving_at_once_are_each_stored_once_in_their_place() {
     assert_eq!(member["post_count"], replies as i64, "{member:#}");
 }
 
-/// A Follow of a remote forum that gets no answer is sent again after a while (Lemmy drops
-/// the first Follow from a server it has not seen), a bounded number of times; a Reject from
-/// the forum ends the subscription, and an answer from anyone else is refused.
+/// A like from elsewhere counts once however often it comes, is announced to the forum's
+/// followers, and its Undo takes it back.
 #[tokio::test]
 async fn likes_from_elsewhere_are_counted_once_and_announced() {
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
-    let follow = wire::follow(
-        &peer.actor.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    peer.follow_books(&app).await;
     let alice = app.member("alice").await;
     let (thread, _) = alice.thread("books", "Likeable", "x").await;
     let like = wire::like(

@@ -162,7 +162,7 @@ async fn lemmy_renames_a_thread_by_updating_its_page() {
 async fn a_forum_sends_on_lemmys_activities_as_they_came() {
     let app = TestApp::spawn_with(loopback()).await;
     let peer = start_peer().await;
-    crate::wire_format::follow_books(&app, &peer).await;
+    peer.follow_books(&app).await;
     peer.wait_for("Accept").await;
 
     let forum = app.url("/f/books");

@@ -344,6 +344,18 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// The peer's person follows the forum `books` (the Follow `{base}/follows/1`).
+    pub(crate) async fn follow_books(&self, app: &TestApp) {
+        let follow = crate::wire::follow(
+            &self.actor.id,
+            &format!("{}/follows/1", self.base),
+            &app.url("/f/books"),
+        );
+        self.send(follow, &app.url("/f/books/inbox")).await.unwrap();
+    }
+}
+
 /// How many followers a forum here has.
 pub(crate) async fn followers(app: &TestApp, slug: &str) -> u64 {
     let forum = stoa_db::queries::forums::by_slug(&app.db, slug)

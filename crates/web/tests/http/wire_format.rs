@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use crate::common::{TestApp, loopback};
 use crate::peer::{Peer, start_peer};
-use crate::wire;
 
 /// What varies from run to run, replaced by fixed placeholders.
 struct Normaliser {
@@ -70,16 +69,6 @@ impl Normaliser {
     }
 }
 
-/// The peer's person follows the forum `books`.
-pub(crate) async fn follow_books(app: &TestApp, peer: &Peer) {
-    let follow = wire::follow(
-        &peer.actor.id,
-        &format!("{}/follows/1", peer.base),
-        &app.url("/f/books"),
-    );
-    peer.send(follow, &app.url("/f/books/inbox")).await.unwrap();
-}
-
 /// The documents anyone may fetch: actors, a thread and a reply, a deleted post, a thread's
 /// context, a forum's collections, WebFinger and NodeInfo.
 #[tokio::test]
@@ -94,7 +83,7 @@ async fn the_documents_stoa_serves() {
     let reply = alice.reply(thread, starter, "Middlemarch.").await;
     let gone = alice.reply(thread, reply, "Never mind.").await;
     alice.delete(&format!("/api/v1/posts/{gone}")).await;
-    follow_books(&app, &peer).await;
+    peer.follow_books(&app).await;
     let authority = app.base.trim_start_matches("http://").to_owned();
 
     let documents = [
@@ -160,7 +149,7 @@ async fn the_activities_stoa_sends() {
     let snapshot = |name: &str, activity: &Value| {
         insta::assert_json_snapshot!(name, normal.apply(activity));
     };
-    follow_books(&app, &peer).await;
+    peer.follow_books(&app).await;
     snapshot(
         "accept",
         &sent(&app, "Accept", |a| a["type"] == "Accept").await,
