@@ -225,7 +225,7 @@ async fn post_written<C: ConnectionTrait>(
     event_id: i64,
     post: &stoa_db::post::Model,
     author_url: Url,
-) -> Result<Option<Outgoing<objects::Embedded>>, FedError> {
+) -> Result<Option<Outgoing<objects::Post>>, FedError> {
     let embedded = objects::post_object(txn, urls, post.id)
         .await?
         .and_then(|object| object.embedded());

@@ -4,9 +4,8 @@
 
 use activitypub_federation::kinds::collection::{OrderedCollectionPageType, OrderedCollectionType};
 use activitypub_federation::kinds::link::MentionType;
-use activitypub_federation::kinds::object::{NoteType, PageType, TombstoneType};
+use activitypub_federation::kinds::object::TombstoneType;
 use activitypub_federation::protocol::context::WithContext;
-use activitypub_federation::protocol::values::{MediaTypeHtml, MediaTypeMarkdown};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,11 +21,12 @@ pub use crate::activities::PUBLIC;
 /// Posts listed on one page of a thread's context collection.
 pub const CONTEXT_PAGE_SIZE: usize = 50;
 
+/// A post's markdown source, as Stoa sends it (`text/markdown`) and as others may.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Source {
     pub content: String,
-    pub media_type: MediaTypeMarkdown,
+    pub media_type: String,
 }
 
 /// The forum a post belongs to, mentioned so that Mastodon copies it into replies.
@@ -46,56 +46,175 @@ pub struct LinkAttachment {
     pub href: Url,
 }
 
-/// A thread: its title, its starter post, and where its conversation lives.
+/// The kinds of post: Stoa sends a `Page` for a thread's first post and a `Note` for each reply,
+/// and reads those, `Article` and `Question` alike.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum PostKind {
+    Page,
+    Note,
+    Article,
+    Question,
+    /// Anything else (`Video`, `Event` …): parsed, so that it can be refused by name.
+    #[serde(other)]
+    Other,
+}
+
+/// A post on the wire, in both directions: what Stoa sends for its own posts (every field but
+/// those of the other kind set) and what it reads of other servers' posts. Reading is lenient
+/// where servers differ — a field of an unexpected shape (one addressee instead of a list, an
+/// author given as an object, tags and attachments of other kinds, a malformed time) is read as
+/// far as it makes sense, or as absent, and never loses the post; the id, the kind and the
+/// parent must be what they say.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Page {
+pub struct Post {
     #[serde(rename = "type")]
-    pub kind: PageType,
+    pub kind: PostKind,
     pub id: Url,
-    pub attributed_to: Url,
-    pub name: String,
-    pub content: String,
-    pub media_type: MediaTypeHtml,
-    pub source: Source,
-    /// A plain-text excerpt, so that microblogs show more than the title.
-    pub summary: String,
-    pub url: Url,
-    pub audience: Url,
-    pub context: Url,
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributed_to: Option<Url>,
+    /// The post a reply answers; a thread's first post answers none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Url>,
+    /// A thread's title (`Page`, `Article`); a `Note` has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub media_type: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<Source>,
+    /// A plain-text excerpt, so that microblogs show more than a thread's title.
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub summary: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub url: Option<Url>,
+    /// The forum it is posted in.
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audience: Option<Url>,
+    /// Its conversation (FEP-7888).
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub context: Option<Url>,
+    #[serde(default, deserialize_with = "lenient::ids")]
     pub to: Vec<String>,
+    #[serde(default, deserialize_with = "lenient::ids")]
     pub cc: Vec<String>,
+    /// Mentions; tags of other kinds (hashtags, emoji) are not read.
+    #[serde(default, deserialize_with = "lenient::those_that_parse")]
     pub tag: Vec<Mention>,
-    pub replies: Url,
-    /// The thread's link, when it is a link post.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replies: Option<Url>,
+    /// The thread's link, when it is a link post; attachments of other kinds are not read.
+    #[serde(
+        default,
+        deserialize_with = "lenient::those_that_parse",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub attachment: Vec<LinkAttachment>,
-    pub published: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        deserialize_with = "lenient::or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub updated: Option<DateTime<Utc>>,
 }
 
-/// A reply, placed in the tree by `inReplyTo`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Note {
-    #[serde(rename = "type")]
-    pub kind: NoteType,
-    pub id: Url,
-    pub attributed_to: Url,
-    pub in_reply_to: Url,
-    pub content: String,
-    pub media_type: MediaTypeHtml,
-    pub source: Source,
-    pub url: Url,
-    pub audience: Url,
-    pub context: Url,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub tag: Vec<Mention>,
-    pub published: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated: Option<DateTime<Utc>>,
+/// Lenient readers of fields whose shape differs between servers.
+mod lenient {
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+    use url::Url;
+
+    /// The value, or `None` if it has another shape.
+    pub fn or_none<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        Ok(serde_json::from_value(Value::deserialize(deserializer)?).ok())
+    }
+
+    /// Every URL of a one-or-many field: strings, or objects with an `id` or `href`.
+    fn urls(value: &Value, depth: usize) -> Vec<Url> {
+        match value {
+            Value::String(s) => Url::parse(s).into_iter().collect(),
+            Value::Object(map) if depth < 2 => map
+                .get("id")
+                .or_else(|| map.get("href"))
+                .map(|v| urls(v, depth + 1))
+                .unwrap_or_default(),
+            Value::Array(items) if depth < 2 => {
+                items.iter().flat_map(|v| urls(v, depth + 1)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The first URL of a one-or-many field.
+    pub fn first_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Url>, D::Error> {
+        Ok(urls(&Value::deserialize(deserializer)?, 0)
+            .into_iter()
+            .next())
+    }
+
+    /// Every URL of a one-or-many field, as text.
+    pub fn ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(urls(&value, 0).into_iter().map(String::from).collect())
+    }
+
+    /// The items of a one-or-many field that have the expected shape.
+    pub fn those_that_parse<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        deserializer: D,
+    ) -> Result<Vec<T>, D::Error> {
+        let items = match Value::deserialize(deserializer)? {
+            Value::Array(items) => items,
+            single @ Value::Object(_) => vec![single],
+            _ => Vec::new(),
+        };
+        Ok(items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect())
+    }
 }
 
 /// What stands where a deleted post was.
@@ -109,30 +228,20 @@ pub struct Tombstone {
     pub deleted: DateTime<Utc>,
 }
 
-/// A post as the fediverse sees it.
+/// A post as the fediverse sees it: a `Page` or `Note`, or its `Tombstone` once deleted.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PostObject {
-    Page(Box<WithContext<Page>>),
-    Note(Box<WithContext<Note>>),
+    Live(Box<WithContext<Post>>),
     Deleted(WithContext<Tombstone>),
 }
 
-/// A post embedded in an activity (`Create`, `Update`): the object without a context of its
-/// own.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Embedded {
-    Page(Page),
-    Note(Note),
-}
-
 impl PostObject {
-    /// The post to embed in an activity; `None` for a deleted one.
-    pub fn embedded(&self) -> Option<Embedded> {
+    /// The post to embed in an activity (without a context of its own); `None` for a deleted
+    /// one.
+    pub fn embedded(&self) -> Option<Post> {
         match self {
-            PostObject::Page(page) => Some(Embedded::Page(page.inner().clone())),
-            PostObject::Note(note) => Some(Embedded::Note(note.inner().clone())),
+            PostObject::Live(post) => Some(post.inner().clone()),
             PostObject::Deleted(_) => None,
         }
     }
@@ -223,24 +332,38 @@ pub async fn post_object<C: ConnectionTrait>(
     let context = context_id(urls, thread.id);
     let source = Source {
         content: post.body_source.clone(),
-        media_type: MediaTypeMarkdown::Markdown,
+        media_type: "text/markdown".into(),
+    };
+    let common = Post {
+        kind: PostKind::Note,
+        attributed_to: Some(attributed_to),
+        in_reply_to: None,
+        name: None,
+        content: Some(post.body_html.clone()),
+        media_type: Some("text/html".into()),
+        source: Some(source),
+        summary: None,
+        url: None,
+        audience: Some(forum_id.clone()),
+        context: Some(context),
+        to: Vec::new(),
+        cc: Vec::new(),
+        tag: vec![mention],
+        replies: None,
+        attachment: Vec::new(),
+        published: Some(post.created_at),
+        updated: post.edited_at,
+        id: id.clone(),
     };
     let object = match post.parent_id {
-        None => PostObject::Page(Box::new(WithContext::new_default(Page {
-            kind: PageType::Page,
-            attributed_to,
-            name: thread.title.clone(),
-            summary: stoa_core::markdown::excerpt(&post.body_html, 500),
-            content: post.body_html.clone(),
-            media_type: MediaTypeHtml::Html,
-            source,
-            url: id.clone(),
-            audience: forum_id.clone(),
-            context,
+        None => Post {
+            kind: PostKind::Page,
+            name: Some(thread.title.clone()),
+            summary: Some(stoa_core::markdown::excerpt(&post.body_html, 500)),
+            url: Some(id),
             to: vec![forum_id.to_string(), PUBLIC.into()],
             cc: vec![followers],
-            tag: vec![mention],
-            replies: urls.path(&format!("/t/{}/replies", thread.id)),
+            replies: Some(urls.path(&format!("/t/{}/replies", thread.id))),
             attachment: post
                 .link_url
                 .as_deref()
@@ -251,36 +374,26 @@ pub async fn post_object<C: ConnectionTrait>(
                 })
                 .into_iter()
                 .collect(),
-            published: post.created_at,
-            updated: post.edited_at,
-            id,
-        }))),
+            ..common
+        },
         Some(parent_id) => {
             let parent = posts::by_id(db, parent_id).await?;
             let in_reply_to = match parent {
                 Some(parent) => post_id(urls, &parent),
                 None => urls.path(&format!("/t/{}", thread.id)),
             };
-            PostObject::Note(Box::new(WithContext::new_default(Note {
-                kind: NoteType::Note,
-                attributed_to,
-                in_reply_to,
-                content: post.body_html.clone(),
-                media_type: MediaTypeHtml::Html,
-                source,
-                url: post_url(urls, thread.id, post.id),
-                audience: forum_id.clone(),
-                context,
+            Post {
+                in_reply_to: Some(in_reply_to),
+                url: Some(post_url(urls, thread.id, post.id)),
                 to: vec![PUBLIC.into()],
                 cc: vec![forum_id.to_string(), followers],
-                tag: vec![mention],
-                published: post.created_at,
-                updated: post.edited_at,
-                id,
-            })))
+                ..common
+            }
         }
     };
-    Ok(Some(object))
+    Ok(Some(PostObject::Live(Box::new(WithContext::new_default(
+        object,
+    )))))
 }
 
 /// The `Page` of a thread, by thread id.
@@ -523,4 +636,51 @@ pub async fn user_collection<C: ConnectionTrait>(
         "outbox" => Some(collection::<Url>(id, user.post_count.max(0) as u64, None)),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What servers send in other shapes than Stoa's is read as far as it makes sense: one
+    /// addressee for a list, authors as objects, tags and attachments of other kinds left out,
+    /// a malformed time taken as absent — and the post kept.
+    #[test]
+    fn posts_in_other_shapes_are_read_leniently() {
+        let post: Post = serde_json::from_str(
+            r##"{
+                "type": "Video",
+                "id": "https://tube.example/videos/1",
+                "attributedTo": [{"type": "Person", "id": "https://tube.example/a/ann"},
+                                 {"type": "Group", "id": "https://tube.example/c/films"}],
+                "to": "https://www.w3.org/ns/activitystreams#Public",
+                "cc": [{"id": "https://tube.example/a/ann/followers"}],
+                "tag": [{"type": "Hashtag", "name": "#films", "href": "https://tube.example/t/films"},
+                        {"type": "Mention", "name": "@books", "href": "https://stoa.example/f/books"}],
+                "attachment": {"type": "Link", "href": "https://example.org/film"},
+                "url": [{"type": "Link", "href": "https://tube.example/w/1"}],
+                "published": "last Tuesday",
+                "mediaType": 7
+            }"##,
+        )
+        .unwrap();
+        assert_eq!(post.kind, PostKind::Other);
+        assert_eq!(
+            post.attributed_to.as_ref().map(Url::as_str),
+            Some("https://tube.example/a/ann")
+        );
+        assert_eq!(post.to, [PUBLIC]);
+        assert_eq!(post.cc, ["https://tube.example/a/ann/followers"]);
+        assert_eq!(post.tag.len(), 1, "only the mention: {:?}", post.tag);
+        assert_eq!(post.attachment[0].href.as_str(), "https://example.org/film");
+        assert_eq!(
+            post.url.as_ref().map(Url::as_str),
+            Some("https://tube.example/w/1")
+        );
+        assert_eq!(post.published, None);
+        assert_eq!(post.media_type, None);
+        // What must be what it says is not guessed: a parent that is not a URL refuses the post.
+        let bad_parent = r#"{"type": "Note", "id": "https://a.example/n/1", "inReplyTo": 5}"#;
+        assert!(serde_json::from_str::<Post>(bad_parent).is_err());
+    }
 }

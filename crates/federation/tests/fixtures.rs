@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use stoa_federation::inbox::{InboxActivity, PostIn};
+use stoa_federation::inbox::{InboxActivity, Post};
 use stoa_federation::remote::ActorDocument;
 
 const CONSUMED: &[&str] = &[
@@ -54,7 +54,7 @@ fn outcome(value: &Value) -> String {
             Ok(_) => format!("parsed {kind}"),
             Err(e) => format!("refused: {kind} without what Stoa needs ({})", short(&e)),
         },
-        "Page" | "Article" | "Note" => match serde_json::from_value::<PostIn>(value.clone()) {
+        "Page" | "Article" | "Note" => match serde_json::from_value::<Post>(value.clone()) {
             Ok(_) => format!("parsed {kind}"),
             Err(e) => format!("refused: {}", short(&e)),
         },

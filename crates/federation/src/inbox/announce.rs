@@ -12,7 +12,7 @@ use url::Url;
 use super::create::CreatePost;
 use super::delete::DeletePost;
 use super::like::{LikePost, UndoLike};
-use super::post::{PostIn, fetch_post};
+use super::post::{Post, fetch_post};
 use super::update::UpdatePost;
 use crate::data::FedData;
 use crate::error::FedError;
@@ -40,7 +40,7 @@ enum Announced {
     Like(LikePost),
     UndoLike(UndoLike),
     /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
-    Post(PostIn),
+    Post(Post),
     Reference(Url),
 }
 
@@ -54,11 +54,11 @@ impl Announce {
             ))
         })?;
         if let Announced::Post(post) = &announced
-            && !matches!(post.kind.as_str(), "Page" | "Article" | "Note" | "Question")
+            && post.kind == crate::objects::PostKind::Other
         {
             return Err(FedError::Rejected(format!(
                 "a re-broadcast {} is not a post",
-                post.kind
+                kind_name(&self.object)
             )));
         }
         Ok(announced)
@@ -159,7 +159,7 @@ impl Activity for Announce {
                 if !vouched(&delete.id, delete.actor.inner()) {
                     // Believed only once the post is gone from its own server.
                     let id = delete.object_id()?;
-                    match activitypub_federation::fetch::fetch_object_http::<_, PostIn>(&id, data)
+                    match activitypub_federation::fetch::fetch_object_http::<_, Post>(&id, data)
                         .await
                     {
                         Err(

@@ -10,7 +10,7 @@ use stoa_core::replies::{NewReply, ReplyTarget};
 use stoa_db::forum;
 use url::Url;
 
-use super::post::PostIn;
+use super::post::Post;
 use super::shared::{core_actor, find_post, is_duplicate, local_forum, reply_target};
 use crate::data::FedData;
 use crate::error::FedError;
@@ -23,7 +23,7 @@ pub struct CreatePost {
     #[serde(rename = "type")]
     pub kind: activitypub_federation::kinds::activity::CreateType,
     pub actor: ObjectId<RemoteUser>,
-    pub object: PostIn,
+    pub object: Post,
     /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
     #[serde(skip)]
     pub received: Option<String>,
@@ -48,7 +48,7 @@ async fn resolve_parent(
     if depth >= MAX_PARENT_FETCHES || data.urls.is_local(url) {
         return Ok(None);
     }
-    let fetched: PostIn = activitypub_federation::fetch::fetch_object_http(url, data)
+    let fetched: Post = activitypub_federation::fetch::fetch_object_http(url, data)
         .await?
         .object;
     // The object must be where it says it is, and be written by someone of that server.

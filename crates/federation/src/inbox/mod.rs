@@ -41,7 +41,7 @@ pub use create::{CreatePost, MAX_PARENT_FETCHES};
 pub use delete::DeletePost;
 pub use follow::{Follow, UndoFollow};
 pub use like::{LikePost, UndoLike};
-pub use post::PostIn;
+pub use post::Post;
 pub use update::{UpdateActor, UpdatePost};
 
 /// Every activity an inbox understands.

@@ -1,75 +1,29 @@
-//! A post as other servers send it, whatever its shape (`Note`, `Page`, `Article`): what Stoa
-//! reads of it, and fetching one from its own server.
+//! Reading a post other servers send (`objects::Post`, whatever its kind): its author, title,
+//! addressees, text and link as Stoa stores them, and fetching one from its own server.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::protocol::verification::verify_urls_match;
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
 use stoa_core::text::TextKind;
 use url::Url;
 
 use crate::data::FedData;
 use crate::error::FedError;
-
-/// A post as other servers send it (`Note`, `Page` or `Article`): only what Stoa reads.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PostIn {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub attributed_to: serde_json::Value,
-    #[serde(default)]
-    pub in_reply_to: Option<Url>,
-    #[serde(default)]
-    pub content: Option<String>,
-    #[serde(default)]
-    pub source: Option<serde_json::Value>,
-    /// A thread's title (`Page`, `Article`); a `Note` has none.
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub to: serde_json::Value,
-    #[serde(default)]
-    pub cc: serde_json::Value,
-    #[serde(default)]
-    pub audience: serde_json::Value,
-    #[serde(default)]
-    pub tag: serde_json::Value,
-    /// When it was written; kept loose, as a malformed time should not lose the post.
-    #[serde(default)]
-    pub published: serde_json::Value,
-    /// Images and links; a link post (Lemmy) carries its link as a `Link`.
-    #[serde(default)]
-    pub attachment: serde_json::Value,
-}
-
-/// Every URL in a one-or-many field (strings, or objects with `id` or `href`).
-fn urls_in(value: &serde_json::Value) -> Vec<Url> {
-    match value {
-        serde_json::Value::String(s) => Url::parse(s).into_iter().collect(),
-        serde_json::Value::Object(map) => map
-            .get("id")
-            .or_else(|| map.get("href"))
-            .map(urls_in)
-            .unwrap_or_default(),
-        serde_json::Value::Array(items) => items.iter().flat_map(urls_in).collect(),
-        _ => Vec::new(),
-    }
-}
+pub use crate::objects::Post;
 
 /// Longest title taken from a post's first line.
 const DERIVED_TITLE_CHARS: usize = 120;
 /// How much of a post's HTML is looked at for a title.
 const TITLE_SOURCE_BYTES: usize = 4 * 1024;
 
-impl PostIn {
+impl Post {
     /// Everyone and everything the post names: addressees, audience and mentions.
     pub(super) fn addressed(&self) -> Vec<Url> {
-        [&self.audience, &self.to, &self.cc, &self.tag]
-            .into_iter()
-            .flat_map(urls_in)
+        let named = self.to.iter().chain(&self.cc);
+        self.audience
+            .iter()
+            .cloned()
+            .chain(named.filter_map(|id| Url::parse(id).ok()))
+            .chain(self.tag.iter().map(|mention| mention.href.clone()))
             .collect()
     }
 
@@ -105,48 +59,27 @@ impl PostIn {
         title
     }
 
-    /// The author: `attributedTo` may be a URL, an object or a list of either.
+    /// The author (`attributedTo`, the first one if several).
     pub(super) fn author(&self) -> Option<Url> {
-        fn first(value: &serde_json::Value) -> Option<Url> {
-            match value {
-                serde_json::Value::String(s) => Url::parse(s).ok(),
-                serde_json::Value::Object(map) => map.get("id").and_then(first),
-                serde_json::Value::Array(items) => items.iter().find_map(first),
-                _ => None,
-            }
-        }
-        first(&self.attributed_to)
+        self.attributed_to.clone()
     }
 
     /// The markdown source, when the sender gave one.
     fn markdown(&self) -> Option<&str> {
         let source = self.source.as_ref()?;
-        let is_markdown = source.get("mediaType").and_then(|m| m.as_str()) == Some("text/markdown");
-        is_markdown
-            .then(|| source.get("content").and_then(|c| c.as_str()))
-            .flatten()
+        (source.media_type == "text/markdown").then_some(source.content.as_str())
     }
 
     /// The link of a link post: the first `Link` attachment with an http or https `href`.
     fn link(&self) -> Option<&str> {
-        let attachments = match &self.attachment {
-            serde_json::Value::Array(items) => items.as_slice(),
-            single @ serde_json::Value::Object(_) => std::slice::from_ref(single),
-            _ => &[],
-        };
-        attachments
+        self.attachment
             .iter()
-            .filter(|a| a.get("type").and_then(|t| t.as_str()) == Some("Link"))
-            .filter_map(|a| a.get("href").and_then(|h| h.as_str()))
+            .map(|link| link.href.as_str())
             .find(|href| href.starts_with("https://") || href.starts_with("http://"))
     }
 
     pub(super) fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
-        let written_at = self
-            .published
-            .as_str()
-            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-            .map(|at| at.with_timezone(&Utc));
+        let written_at = self.published;
         let content = stoa_core::posts::Content::remote(
             self.content.as_deref().unwrap_or_default(),
             self.markdown(),
@@ -173,8 +106,8 @@ impl PostIn {
 }
 
 /// A post of another server, fetched from where its id points and checked to be its author's.
-pub(super) async fn fetch_post(data: &Data<FedData>, id: &Url) -> Result<PostIn, FedError> {
-    let fetched: PostIn = activitypub_federation::fetch::fetch_object_http(id, data)
+pub(super) async fn fetch_post(data: &Data<FedData>, id: &Url) -> Result<Post, FedError> {
+    let fetched: Post = activitypub_federation::fetch::fetch_object_http(id, data)
         .await?
         .object;
     verify_urls_match(&fetched.id, id)?;

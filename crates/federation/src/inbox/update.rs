@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use stoa_db::queries::forums;
 use url::Url;
 
-use super::post::PostIn;
+use super::post::Post;
 use super::shared::core_actor;
 use crate::data::FedData;
 use crate::error::FedError;
@@ -21,7 +21,7 @@ pub struct UpdatePost {
     #[serde(rename = "type")]
     pub kind: activitypub_federation::kinds::activity::UpdateType,
     pub actor: ObjectId<RemoteUser>,
-    pub object: PostIn,
+    pub object: Post,
     /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
     #[serde(skip)]
     pub received: Option<String>,
