@@ -139,8 +139,9 @@ async fn sent(app: &TestApp, what: &str, matches: impl Fn(&Value) -> bool) -> Va
     panic!("no {what} was queued for delivery");
 }
 
-/// Every activity Stoa sends: a forum's Accept and each of its Announces, and a member's Follow
-/// of a forum elsewhere and its Undo — read from the delivery queue, byte for byte what goes out.
+/// Every activity Stoa sends: a forum's Accept and each of its Announces, a member's Follow of
+/// a forum elsewhere and its Undo, and what members do in that forum (their Create, Update,
+/// Delete, Like and Undo) — read from the delivery queue, byte for byte what goes out.
 #[tokio::test]
 async fn the_activities_stoa_sends() {
     let app = TestApp::spawn_with(loopback()).await;
@@ -239,6 +240,59 @@ async fn the_activities_stoa_sends() {
     );
     let (_, list) = ada.get("/api/v1/follows").await;
     let slug = list["forums"][0]["slug"].as_str().unwrap().to_owned();
+
+    // What members here do in that forum goes to it, as their own activities.
+    let ada_url = app.url("/u/ada");
+    let by_ada = |kind: &'static str| {
+        let ada_url = ada_url.clone();
+        move |a: &Value| a["type"] == kind && a["actor"] == ada_url.as_str()
+    };
+    let (there, there_starter) = ada.thread(&slug, "Elsewhere", "Hello, club.").await;
+    snapshot(
+        "create_page_elsewhere",
+        &sent(&app, "Create{Page} to a forum elsewhere", by_ada("Create")).await,
+    );
+    let answer = ada.reply(there, there_starter, "And again.").await;
+    snapshot(
+        "create_note_elsewhere",
+        &sent(&app, "Create{Note} to a forum elsewhere", |a| {
+            by_ada("Create")(a) && a["object"]["type"] == "Note"
+        })
+        .await,
+    );
+    ada.patch(
+        &format!("/api/v1/posts/{answer}"),
+        serde_json::json!({"body": "And again, edited."}),
+    )
+    .await;
+    snapshot(
+        "update_note_elsewhere",
+        &sent(&app, "Update{Note} to a forum elsewhere", by_ada("Update")).await,
+    );
+    bob.post(&format!("/api/v1/posts/{answer}/like"), Value::Null)
+        .await;
+    let bob_url = app.url("/u/bob");
+    snapshot(
+        "like_elsewhere",
+        &sent(&app, "Like to a forum elsewhere", |a| {
+            a["type"] == "Like" && a["actor"] == bob_url.as_str()
+        })
+        .await,
+    );
+    bob.delete(&format!("/api/v1/posts/{answer}/like")).await;
+    snapshot(
+        "undo_like_elsewhere",
+        &sent(&app, "Undo{Like} to a forum elsewhere", |a| {
+            a["type"] == "Undo" && a["actor"] == bob_url.as_str()
+        })
+        .await,
+    );
+    ada.delete(&format!("/api/v1/posts/{answer}")).await;
+    snapshot(
+        "delete_elsewhere",
+        &sent(&app, "Delete to a forum elsewhere", by_ada("Delete")).await,
+    );
+
     ada.delete(&format!("/api/v1/follows/{slug}")).await;
     snapshot(
         "undo_follow",
