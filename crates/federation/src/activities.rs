@@ -163,8 +163,9 @@ pub fn follow(id: Url, member: &Url, forum: &Url) -> Outgoing<Url> {
 pub fn undo_follow(follow: Outgoing<Url>) -> Result<Outgoing<Outgoing<Url>>, FedError> {
     let id = Url::parse(&format!("{}/undo", follow.id))
         .map_err(|e| FedError::Rejected(format!("an Undo's id: {e}")))?;
-    let mut undo = Outgoing::new(Kind::Undo, id, follow.actor.clone(), follow.clone());
-    undo.to = follow.to;
+    let (actor, to) = (follow.actor.clone(), follow.to.clone());
+    let mut undo = Outgoing::new(Kind::Undo, id, actor, follow);
+    undo.to = to;
     Ok(undo.with_context())
 }
 

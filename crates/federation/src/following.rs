@@ -226,15 +226,13 @@ pub(crate) async fn send<C: stoa_db::ConnectionTrait>(
         tracing::info!(forum = %forum.slug, "a followed forum has no inbox on its own server");
         return Ok(());
     };
-    let follow = follow_of(data, &member, &forum, follow_id)?.with_context();
+    // Embedded in the Undo, the Follow carries no context of its own.
+    let follow = follow_of(data, &member, &forum, follow_id)?;
     let signer = Signer::User(member.id);
     if undo {
-        let mut follow = follow;
-        // Embedded in the Undo, the Follow carries no context of its own.
-        follow.context = None;
         let undo = activities::undo_follow(follow)?;
         delivery::enqueue(txn, &undo, signer, &[inbox]).await
     } else {
-        delivery::enqueue(txn, &follow, signer, &[inbox]).await
+        delivery::enqueue(txn, &follow.with_context(), signer, &[inbox]).await
     }
 }
