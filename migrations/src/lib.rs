@@ -14,6 +14,7 @@ mod m0007_peer_signature_scheme;
 mod m0008_delivery_refusals;
 mod m0009_post_links;
 mod m0010_peer_software;
+mod m0011_moderation;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_delivery_refusals::Migration),
             Box::new(m0009_post_links::Migration),
             Box::new(m0010_peer_software::Migration),
+            Box::new(m0011_moderation::Migration),
         ]
     }
 }

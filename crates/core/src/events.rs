@@ -59,6 +59,32 @@ pub enum Event {
         post_id: i64,
         activity_id: Option<String>,
     },
+    /// A host or an admin removed a post, for `reason`; the post stays for the author, the
+    /// hosts and the admins to read.
+    PostRemoved {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+        reason: String,
+    },
+    /// A removed post is back.
+    PostRestored {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+    },
+    /// A thread takes no more replies (`locked`), or takes them again.
+    ThreadLocked {
+        forum_id: i64,
+        thread_id: i64,
+        locked: bool,
+    },
+    /// A member became a host of a forum here (`appointed`), or stopped being one.
+    HostChanged {
+        forum_id: i64,
+        member_id: i64,
+        appointed: bool,
+    },
     /// Someone elsewhere follows a forum here: the forum accepts their Follow `follow_id`.
     FollowerAdded {
         forum_id: i64,
@@ -88,13 +114,18 @@ impl Event {
             Event::PostDeleted { .. } => "post_deleted",
             Event::PostLiked { .. } => "post_liked",
             Event::PostUnliked { .. } => "post_unliked",
+            Event::PostRemoved { .. } => "post_removed",
+            Event::PostRestored { .. } => "post_restored",
+            Event::ThreadLocked { .. } => "thread_locked",
+            Event::HostChanged { .. } => "host_changed",
             Event::FollowerAdded { .. } => "follower_added",
             Event::FollowSent { .. } => "follow_sent",
             Event::FollowUndone { .. } => "follow_undone",
         }
     }
 
-    /// The row the event is about: the post, or for a follow the forum.
+    /// The row the event is about: the post, the thread for a lock, the forum for a follow or
+    /// a host.
     fn subject_id(&self) -> i64 {
         match self {
             Event::ThreadCreated { post_id, .. }
@@ -102,8 +133,12 @@ impl Event {
             | Event::PostEdited { post_id, .. }
             | Event::PostDeleted { post_id, .. }
             | Event::PostLiked { post_id, .. }
-            | Event::PostUnliked { post_id, .. } => *post_id,
-            Event::FollowerAdded { forum_id, .. }
+            | Event::PostUnliked { post_id, .. }
+            | Event::PostRemoved { post_id, .. }
+            | Event::PostRestored { post_id, .. } => *post_id,
+            Event::ThreadLocked { thread_id, .. } => *thread_id,
+            Event::HostChanged { forum_id, .. }
+            | Event::FollowerAdded { forum_id, .. }
             | Event::FollowSent { forum_id, .. }
             | Event::FollowUndone { forum_id, .. } => *forum_id,
         }

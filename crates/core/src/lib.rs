@@ -1,4 +1,5 @@
-//! Stoa's forum rules as services: accounts, sessions, forums, follows, threads and replies.
+//! Stoa's forum rules as services: accounts, sessions, forums, follows, threads, replies and
+//! moderation.
 //!
 //! Both the web side and (later) the federation side call these. Every service that changes
 //! state writes an outbox event in the same transaction as the change. Nothing here knows HTTP
@@ -13,6 +14,7 @@ pub mod html_guard;
 pub mod instance;
 pub mod keys;
 pub mod markdown;
+pub mod moderation;
 pub mod posts;
 pub mod replies;
 pub mod seed;

@@ -470,13 +470,28 @@ pub struct PostHistory {
     pub revisions: Vec<post_revision::Model>,
 }
 
-pub async fn post_history<C: ConnectionTrait>(db: &C, post_id: i64) -> CoreResult<PostHistory> {
+/// A post's versions, for `viewer`: a removed post's only for its author, the forum's hosts and
+/// the admins.
+pub async fn post_history<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    viewer: Option<&Actor>,
+) -> CoreResult<PostHistory> {
     let post = posts::by_id(db, post_id)
         .await?
         .ok_or(CoreError::NotFound("post"))?;
     let thread = threads::header(db, post.thread_id)
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
+    if post.removed_at.is_some() {
+        let role = match viewer {
+            Some(viewer) => crate::moderation::role_in(db, viewer, thread.forum_id).await?,
+            None => None,
+        };
+        if !crate::moderation::sees_removed(viewer, role, post.author_id) {
+            return Err(CoreError::Forbidden("This post was removed."));
+        }
+    }
     let author_name = users::by_id(db, post.author_id)
         .await?
         .map(|u| u.name)

@@ -68,6 +68,10 @@ mod tests {
             author_display_name: None,
             author_local: true,
             author_post_count: 1,
+            removed_at: None,
+            removal_kind: None,
+            removal_reason: None,
+            remover_name: None,
             author_profile_url: None,
         }
     }

@@ -17,11 +17,14 @@ pub const CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub enum Kind {
     Accept,
+    Add,
     Announce,
     Create,
     Delete,
     Follow,
     Like,
+    Lock,
+    Remove,
     Undo,
     Update,
 }
@@ -31,11 +34,14 @@ impl Kind {
     pub fn word(self) -> &'static str {
         match self {
             Kind::Accept => "accept",
+            Kind::Add => "add",
             Kind::Announce => "announce",
             Kind::Create => "create",
             Kind::Delete => "delete",
             Kind::Follow => "follow",
             Kind::Like => "like",
+            Kind::Lock => "lock",
+            Kind::Remove => "remove",
             Kind::Undo => "undo",
             Kind::Update => "update",
         }
@@ -54,6 +60,9 @@ pub struct Outgoing<O> {
     pub kind: Kind,
     pub actor: Url,
     pub object: O,
+    /// The collection an `Add` or `Remove` changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Url>,
     /// Why: a removal's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -79,6 +88,7 @@ impl<O> Outgoing<O> {
             kind,
             actor,
             object,
+            target: None,
             summary: None,
             to: Vec::new(),
             cc: Vec::new(),
@@ -106,6 +116,11 @@ impl<O> Outgoing<O> {
 
     pub fn published(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
         self.published = Some(at);
+        self
+    }
+
+    pub fn with_target(mut self, target: Url) -> Self {
+        self.target = Some(target);
         self
     }
 
@@ -186,4 +201,18 @@ pub fn accept_follow(
 /// A `Like` of a post, and its `Undo`.
 pub fn like(id: Url, liker: &Url, post: &Url) -> Outgoing<Url> {
     Outgoing::new(Kind::Like, id, liker.clone(), post.clone())
+}
+
+/// A moderator's removal of a post, for `reason`: the moderator's `Delete` with a `summary`, as
+/// Lemmy removes a post (the author's own deletion has none), public and in the forum.
+pub fn removal(id: Url, moderator: &Url, post: Url, reason: &str, forum: &Url) -> Outgoing<Url> {
+    Outgoing::new(Kind::Delete, id, moderator.clone(), post)
+        .with_summary(reason)
+        .in_forum(forum, None)
+}
+
+/// The `Undo` of a moderator's activity (a removal, a lock), which it embeds, by `actor`,
+/// public and in the forum.
+pub fn undo<O>(id: Url, actor: &Url, undone: Outgoing<O>, forum: &Url) -> Outgoing<Outgoing<O>> {
+    Outgoing::new(Kind::Undo, id, actor.clone(), undone).in_forum(forum, None)
 }

@@ -279,7 +279,7 @@ pub fn context_id(urls: &Urls, thread_id: i64) -> Url {
 }
 
 /// Loads a post by id and maps it: `Page` for a starter, `Note` for a reply, `Tombstone` once
-/// deleted. `None` when there is no such post.
+/// deleted or removed (its words are not for everyone). `None` when there is no such post.
 pub async fn post_object<C: ConnectionTrait>(
     db: &C,
     urls: &Urls,
@@ -289,7 +289,7 @@ pub async fn post_object<C: ConnectionTrait>(
         return Ok(None);
     };
     let id = post_id(urls, &post);
-    if let Some(deleted) = post.deleted_at {
+    if let Some(deleted) = post.deleted_at.or(post.removed_at) {
         let former_type = if post.parent_id.is_none() {
             "Page"
         } else {

@@ -1,4 +1,4 @@
-//! `stoa admin …`: create members and forums, see how deliveries to other servers fare, and fill
+//! `stoa admin …`: create members and forums, appoint hosts, see how deliveries to other servers fare, and fill
 //! a database with demo content.
 
 use std::io::{IsTerminal, Read};
@@ -36,6 +36,11 @@ pub enum AdminCommand {
         #[arg(long = "host")]
         hosts: Vec<String>,
     },
+    /// Appoints or dismisses a forum's hosts; in the moderation log as the act of an admin.
+    Host {
+        #[command(subcommand)]
+        change: HostChange,
+    },
     /// Lists every server deliveries went to: failures in a row, refusals, the last success,
     /// failure and refusal.
     Federation,
@@ -49,6 +54,43 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+pub enum HostChange {
+    /// Makes a member a host of a forum.
+    Add {
+        forum: String,
+        member: String,
+        /// The admin in whose name it is done (default: the first admin).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Dismisses a host of a forum.
+    Remove {
+        forum: String,
+        member: String,
+        /// The admin in whose name it is done (default: the first admin).
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+/// The admin a command acts as: named, or the instance's first.
+async fn acting_admin(db: &DatabaseConnection, name: Option<&str>) -> Result<stoa_core::Actor> {
+    let admin = match name {
+        Some(name) => users::by_name(db, name)
+            .await?
+            .filter(|u| u.local)
+            .ok_or_else(|| anyhow!("no member here is called {name}"))?,
+        None => users::first_admin(db).await?.ok_or_else(|| {
+            anyhow!("there is no admin yet: create one with `stoa admin create-user NAME --admin`")
+        })?,
+    };
+    if !admin.is_admin {
+        bail!("{} is not an admin", admin.name);
+    }
+    Ok(stoa_core::Actor::from(&admin))
 }
 
 fn core_error(e: stoa_core::CoreError) -> anyhow::Error {
@@ -124,6 +166,22 @@ pub async fn run(db: &DatabaseConnection, command: AdminCommand) -> Result<()> {
                     .map_err(core_error)?;
             }
             println!("Created forum {} at /f/{}.", forum.name, forum.slug);
+            Ok(())
+        }
+        AdminCommand::Host { change } => {
+            let (forum, member, by, appoint) = match change {
+                HostChange::Add { forum, member, by } => (forum, member, by, true),
+                HostChange::Remove { forum, member, by } => (forum, member, by, false),
+            };
+            let admin = acting_admin(db, by.as_deref()).await?;
+            stoa_core::moderation::set_host(db, &admin, &forum, &member, appoint)
+                .await
+                .map_err(core_error)?;
+            if appoint {
+                println!("{member} hosts /f/{forum}.");
+            } else {
+                println!("{member} no longer hosts /f/{forum}.");
+            }
             Ok(())
         }
         AdminCommand::Federation => {

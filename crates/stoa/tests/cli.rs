@@ -238,6 +238,95 @@ async fn admin_commands_create_members_forums_and_demo_content() {
 }
 
 #[tokio::test]
+async fn admin_commands_appoint_and_dismiss_hosts() {
+    let instance = Instance::new().await;
+    assert!(instance.run(&["migrate"], None).status.success());
+    let forum = instance.run(
+        &["admin", "create-forum", "gardening", "--name", "Gardening"],
+        None,
+    );
+    assert!(forum.status.success(), "{}", stderr(&forum));
+    assert!(
+        instance
+            .run(&["admin", "create-user", "ada"], None)
+            .status
+            .success()
+    );
+    let host = |args: &[&str]| {
+        let mut all = vec!["admin", "host"];
+        all.extend_from_slice(args);
+        instance.run(&all, None)
+    };
+
+    let no_admin = host(&["add", "gardening", "ada"]);
+    assert_eq!(no_admin.status.code(), Some(1));
+    assert!(
+        stderr(&no_admin).contains("there is no admin yet"),
+        "{}",
+        stderr(&no_admin)
+    );
+    assert!(
+        instance
+            .run(
+                &["admin", "create-user", "root", "--admin"],
+                Some("a long password\n")
+            )
+            .status
+            .success()
+    );
+    let not_admin = host(&["add", "gardening", "ada", "--by", "ada"]);
+    assert!(
+        stderr(&not_admin).contains("ada is not an admin"),
+        "{}",
+        stderr(&not_admin)
+    );
+    let ghost = host(&["add", "gardening", "ghost"]);
+    assert!(
+        stderr(&ghost).contains("member not found"),
+        "{}",
+        stderr(&ghost)
+    );
+    let nowhere = host(&["add", "nowhere", "ada"]);
+    assert!(
+        stderr(&nowhere).contains("forum not found"),
+        "{}",
+        stderr(&nowhere)
+    );
+
+    let added = host(&["add", "gardening", "ada"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stdout(&added).contains("ada hosts /f/gardening."));
+    let db = stoa_db::connect(&instance.database_url).await.unwrap();
+    let page = stoa_core::forums::forum_page(&db, "gardening", 1)
+        .await
+        .unwrap();
+    assert_eq!(page.hosts, ["ada"]);
+
+    let removed = host(&["remove", "gardening", "ada"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(stdout(&removed).contains("ada no longer hosts /f/gardening."));
+    let page = stoa_core::forums::forum_page(&db, "gardening", 1)
+        .await
+        .unwrap();
+    assert!(page.hosts.is_empty());
+    let (_, log) = stoa_core::moderation::log(&db, Some("gardening"), 1)
+        .await
+        .unwrap();
+    let acts: Vec<(String, Option<String>)> = log
+        .items
+        .into_iter()
+        .map(|row| (row.action, row.actor_name))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("dismiss_host".to_owned(), Some("root".to_owned())),
+            ("appoint_host".to_owned(), Some("root".to_owned())),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn bad_configuration_is_named_before_anything_starts() {
     let instance = Instance::new().await;
     let mut command = instance.command();

@@ -7,6 +7,7 @@ pub mod forum_group;
 pub mod forum_host;
 pub mod forum_subscription;
 pub mod instance_actor;
+pub mod mod_action;
 pub mod outbox_event;
 pub mod peer;
 pub mod post;

@@ -23,6 +23,15 @@ pub struct Model {
     /// The link a thread's first post carries (a link post), http or https.
     #[sea_orm(column_type = "Text", nullable)]
     pub link_url: Option<String>,
+    /// When a host, an admin or a jury removed the post (see `removal_kind`); its words stay
+    /// for the author, the forum's hosts and the admins to read.
+    pub removed_at: Option<DateTimeUtc>,
+    /// Who removed it: the host's or admin's id; none for a jury.
+    pub removed_by: Option<i64>,
+    /// `host`, `admin` or `jury`.
+    pub removal_kind: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub removal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

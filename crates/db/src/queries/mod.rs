@@ -5,6 +5,7 @@ pub mod followers;
 pub mod forums;
 pub mod instance;
 pub mod likes;
+pub mod moderation;
 pub mod outbox;
 pub mod peers;
 pub mod posts;

@@ -69,15 +69,30 @@ pub async fn latest_before<C: ConnectionTrait>(
     subject_id: i64,
     before_id: i64,
 ) -> Result<Option<i64>, DbErr> {
-    Ok(outbox_event::Entity::find()
+    Ok(
+        latest_event_before(db, kind, Some(actor_id), subject_id, before_id)
+            .await?
+            .map(|event| event.id),
+    )
+}
+
+/// The latest event of `kind` about `subject_id` before `before_id`, by `actor_id` or (`None`)
+/// by anyone.
+pub async fn latest_event_before<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    actor_id: Option<i64>,
+    subject_id: i64,
+    before_id: i64,
+) -> Result<Option<outbox_event::Model>, DbErr> {
+    let mut find = outbox_event::Entity::find()
         .filter(outbox_event::Column::Kind.eq(kind))
-        .filter(outbox_event::Column::ActorId.eq(actor_id))
         .filter(outbox_event::Column::SubjectId.eq(subject_id))
-        .filter(outbox_event::Column::Id.lt(before_id))
-        .order_by_desc(outbox_event::Column::Id)
-        .one(db)
-        .await?
-        .map(|event| event.id))
+        .filter(outbox_event::Column::Id.lt(before_id));
+    if let Some(actor_id) = actor_id {
+        find = find.filter(outbox_event::Column::ActorId.eq(actor_id));
+    }
+    find.order_by_desc(outbox_event::Column::Id).one(db).await
 }
 
 /// Whether any event waits: a read, so an idle round takes no write lock.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::sea_query::{Alias, Expr, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, Set,
@@ -30,6 +30,12 @@ pub struct PostWithAuthor {
     pub author_local: bool,
     pub author_post_count: i64,
     pub author_profile_url: Option<String>,
+    pub removed_at: Option<DateTime<Utc>>,
+    /// `host`, `admin` or `jury`.
+    pub removal_kind: Option<String>,
+    pub removal_reason: Option<String>,
+    /// The host or admin who removed it.
+    pub remover_name: Option<String>,
 }
 
 /// Every post of a thread in id order, authors joined in: one query whatever the thread's size.
@@ -39,6 +45,7 @@ pub async fn in_thread<C: ConnectionTrait>(
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
     let p = post::Entity;
     let u = user::Entity;
+    let remover = Alias::new("remover");
     let select = Query::select()
         .columns([
             (p, post::Column::Id),
@@ -51,10 +58,17 @@ pub async fn in_thread<C: ConnectionTrait>(
             (p, post::Column::EditedAt),
             (p, post::Column::DeletedAt),
             (p, post::Column::LinkUrl),
+            (p, post::Column::RemovedAt),
+            (p, post::Column::RemovalKind),
+            (p, post::Column::RemovalReason),
         ])
         .expr_as(
             Expr::col((u, user::Column::Name)),
             Alias::new("author_name"),
+        )
+        .expr_as(
+            Expr::col((remover.clone(), user::Column::Name)),
+            Alias::new("remover_name"),
         )
         .expr_as(
             Expr::col((u, user::Column::DisplayName)),
@@ -76,6 +90,12 @@ pub async fn in_thread<C: ConnectionTrait>(
         .inner_join(
             u,
             Expr::col((u, user::Column::Id)).equals((p, post::Column::AuthorId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            remover.clone(),
+            Expr::col((remover, user::Column::Id)).equals((p, post::Column::RemovedBy)),
         )
         .and_where(Expr::col((p, post::Column::ThreadId)).eq(thread_id))
         .order_by((p, post::Column::Id), Order::Asc)

@@ -16,6 +16,17 @@ pub async fn by_name<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<us
         .await
 }
 
+/// The instance's first administrator (the oldest account among them).
+pub async fn first_admin<C: ConnectionTrait>(db: &C) -> Result<Option<user::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    user::Entity::find()
+        .filter(user::Column::IsAdmin.eq(true))
+        .filter(user::Column::Local.eq(true))
+        .order_by_asc(user::Column::Id)
+        .one(db)
+        .await
+}
+
 pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod follows;
 mod forums;
+mod moderation;
 mod threads;
 
 use axum::extract::rejection::JsonRejection;
@@ -11,7 +12,7 @@ use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
@@ -32,6 +33,20 @@ pub fn routes() -> Router<AppState> {
         .route("/forums", get(forums::list))
         .route("/forums/{slug}", get(forums::forum))
         .route("/forums/{slug}/threads", post(threads::create_thread))
+        .route(
+            "/forums/{slug}/hosts/{name}",
+            put(moderation::appoint_host).delete(moderation::dismiss_host),
+        )
+        .route("/forums/{slug}/modlog", get(moderation::forum_log))
+        .route("/modlog", get(moderation::instance_log))
+        .route(
+            "/threads/{id}/lock",
+            post(moderation::lock).delete(moderation::unlock),
+        )
+        .route(
+            "/posts/{id}/removal",
+            post(moderation::remove).delete(moderation::restore),
+        )
         .route("/latest", get(forums::latest))
         .route("/follows", get(follows::list).post(follows::follow))
         .route("/follows/{slug}", axum::routing::delete(follows::unfollow))
@@ -52,7 +67,7 @@ async fn api_not_found() -> ApiError {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Stoa API", description = "The forum's resources: accounts, forums, threads and posts."),
+    info(title = "Stoa API", description = "The forum's resources: accounts, forums, threads, posts and moderation."),
     paths(
         accounts::create_account,
         accounts::create_session,
@@ -72,6 +87,14 @@ async fn api_not_found() -> ApiError {
         threads::revisions,
         threads::like,
         threads::unlike,
+        moderation::appoint_host,
+        moderation::dismiss_host,
+        moderation::lock,
+        moderation::unlock,
+        moderation::remove,
+        moderation::restore,
+        moderation::forum_log,
+        moderation::instance_log,
     ),
     modifiers(&BearerAuth),
     tags((name = "stoa"))

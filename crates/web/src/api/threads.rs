@@ -5,10 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use stoa_core::{posts, replies};
+use stoa_core::{moderation, posts, replies};
 use utoipa::ToSchema;
 
 use super::{ApiJson, ApiMember};
+use crate::auth::Viewer;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::state::AppState;
 
@@ -71,7 +72,8 @@ pub struct PostView {
     /// 0 for the starter post, 1 for a reply to it, and so on.
     pub depth: usize,
     pub author: Author,
-    /// Sanitised HTML; empty when deleted.
+    /// Sanitised HTML; empty when deleted, and when removed unless the caller wrote it or
+    /// moderates the forum.
     pub body_html: String,
     /// The link a link post carries (a thread's first post only).
     pub link: Option<String>,
@@ -81,6 +83,15 @@ pub struct PostView {
     /// Likes from members here and elsewhere.
     pub like_count: i64,
     pub url: String,
+    /// Who removed the post and why; null when it is not removed.
+    pub removal: Option<RemovalView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RemovalView {
+    /// `host`, `admin` or `jury`.
+    pub by: String,
+    pub reason: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,6 +109,8 @@ pub struct ThreadView {
     pub created_at: DateTime<Utc>,
     pub last_post_at: DateTime<Utc>,
     pub url: String,
+    /// A locked thread takes no new replies.
+    pub locked: bool,
     /// Every post in tree order (depth first).
     pub posts: Vec<PostView>,
 }
@@ -108,11 +121,17 @@ pub struct ThreadView {
     responses((status = 200, body = ThreadView), (status = 404, body = ApiErrorBody)))]
 pub async fn thread(
     State(state): State<AppState>,
+    Viewer(viewer): Viewer,
     Path(id): Path<i64>,
 ) -> Result<Json<ThreadView>, ApiError> {
     let view = posts::thread_view(&state.db, &state.thread_cache, id).await?;
     let h = view.header;
     let config = &state.config;
+    let viewer = viewer.map(|v| v.actor());
+    let role = match &viewer {
+        Some(viewer) => moderation::role_in(&state.db, viewer, h.forum_id).await?,
+        None => None,
+    };
     Ok(Json(ThreadView {
         url: config.absolute(&format!("/t/{}", h.id)),
         id: h.id,
@@ -124,12 +143,20 @@ pub async fn thread(
         reply_count: h.reply_count,
         created_at: h.created_at,
         last_post_at: h.last_post_at,
+        locked: h.locked,
         posts: view
             .posts
             .iter()
             .map(|t| {
                 let p = t.post.clone();
+                let removal = p.removal_kind.clone().map(|by| RemovalView {
+                    by,
+                    reason: p.removal_reason.clone().unwrap_or_default(),
+                });
+                let hidden = removal.is_some()
+                    && !moderation::sees_removed(viewer.as_ref(), role, p.author_id);
                 PostView {
+                    removal,
                     url: config.absolute(&format!("/t/{}#p{}", p.thread_id, p.id)),
                     id: p.id,
                     parent_id: p.parent_id,
@@ -143,8 +170,8 @@ pub async fn thread(
                         local: p.author_local,
                         post_count: p.author_post_count,
                     },
-                    body_html: p.body_html,
-                    link: p.link_url,
+                    body_html: if hidden { String::new() } else { p.body_html },
+                    link: if hidden { None } else { p.link_url },
                     created_at: p.created_at,
                     edited_at: p.edited_at,
                     deleted: p.deleted_at.is_some(),
@@ -277,12 +304,16 @@ pub struct Revisions {
 /// A post's earlier versions.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/revisions",
     params(("id" = i64, Path, description = "post id")),
-    responses((status = 200, body = Revisions), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = Revisions),
+        (status = 403, description = "a removed post's, asked by someone who may not read it", body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
 pub async fn revisions(
     State(state): State<AppState>,
+    Viewer(viewer): Viewer,
     Path(id): Path<i64>,
 ) -> Result<Json<Revisions>, ApiError> {
-    let history = posts::post_history(&state.db, id).await?;
+    let viewer = viewer.map(|v| v.actor());
+    let history = posts::post_history(&state.db, id, viewer.as_ref()).await?;
     Ok(Json(Revisions {
         post_id: id,
         revisions: history

@@ -166,6 +166,8 @@ struct ForumPage {
     thread_count: i64,
     post_count: i64,
     hosts: Vec<String>,
+    /// Whether the viewer appoints and dismisses hosts: an admin.
+    can_appoint: bool,
     remote: Option<RemoteForumView>,
     threads: Vec<ThreadRowView>,
     show_forum: bool,
@@ -239,6 +241,7 @@ pub async fn forum(
         thread_count: view.forum.thread_count,
         post_count: view.forum.post_count,
         hosts: view.hosts,
+        can_appoint: ctx.viewer.0.as_ref().is_some_and(|m| m.actor().is_admin),
         threads: thread_rows(view.threads.items),
         show_forum: false,
         prev_href,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod forums;
 pub mod layout;
+pub mod moderation;
 pub mod threads;
 
 use askama::Template;
@@ -44,6 +45,15 @@ pub fn routes() -> Router<AppState> {
             get(threads::delete_form).post(threads::delete),
         )
         .route("/p/{id}/revisions", get(threads::revisions))
+        .route("/t/{id}/lock", post(moderation::lock))
+        .route(
+            "/p/{id}/remove",
+            get(moderation::remove_form).post(moderation::remove),
+        )
+        .route("/p/{id}/restore", post(moderation::restore))
+        .route("/f/{slug}/hosts", post(moderation::hosts))
+        .route("/f/{slug}/modlog", get(moderation::forum_log))
+        .route("/modlog", get(moderation::instance_log))
         .route("/p/{id}/like", post(threads::like))
         .route("/u/{name}", get(accounts::profile))
         .route(

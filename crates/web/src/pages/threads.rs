@@ -1,4 +1,5 @@
 //! A thread with its reply tree, and the forms that start threads, reply, edit and delete.
+//! The forms of its hosts (lock, remove, restore) are in `moderation`.
 
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -7,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use stoa_core::tree::TreePost;
-use stoa_core::{CoreError, posts, replies};
+use stoa_core::{CoreError, moderation, posts, replies};
 
 use super::layout::{Crumb, Layout, forum_crumbs};
 use super::{PageCtx, PageForm, render, render_with_status};
@@ -36,14 +37,50 @@ pub struct PostView<'a> {
     pub edited_ago: Option<String>,
     pub can_edit: bool,
     pub like_count: i64,
+    /// Who removed the post and why, when a host, an admin or a jury did.
+    pub removal: Option<RemovalView>,
+    /// Whether the viewer reads the words: not when removed, unless they wrote it or moderate.
+    pub show_body: bool,
+    /// Whether the viewer may reply to it: not in a locked thread.
+    pub can_reply: bool,
+    /// Whether the viewer may remove or restore it: a host of the forum or an admin.
+    pub can_moderate: bool,
 }
 
-fn post_view<'a>(
-    tree_post: &'a TreePost,
-    viewer: Option<&stoa_core::Actor>,
-    now: DateTime<Utc>,
-) -> PostView<'a> {
+/// What a removed post's placeholder says.
+pub struct RemovalView {
+    pub by: String,
+    pub reason: String,
+}
+
+impl RemovalView {
+    fn of(p: &stoa_db::queries::posts::PostWithAuthor) -> Option<RemovalView> {
+        p.removed_at?;
+        let name = p.remover_name.as_deref().unwrap_or("someone");
+        let by = match p.removal_kind.as_deref() {
+            Some("jury") => "a jury of members".to_owned(),
+            Some("admin") => format!("an admin, {name}"),
+            _ => format!("a host, {name}"),
+        };
+        Some(RemovalView {
+            by,
+            reason: p.removal_reason.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// Who looks at a thread, and what that lets them do there.
+#[derive(Clone, Copy)]
+struct Looker<'a> {
+    viewer: Option<&'a stoa_core::Actor>,
+    role: Option<moderation::Role>,
+    locked: bool,
+}
+
+fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>) -> PostView<'a> {
+    let viewer = looker.viewer;
     let p = &tree_post.post;
+    let removal = RemovalView::of(p);
     let author_href = match (&p.author_profile_url, p.author_local) {
         (Some(url), false) => url.clone(),
         _ => format!("/u/{}", p.author_name),
@@ -65,6 +102,10 @@ fn post_view<'a>(
         edited_ago: p.edited_at.map(|at| time_format::relative(at, now)),
         can_edit: viewer.is_some_and(|viewer| posts::may_change(viewer, p.author_id)),
         like_count: p.like_count,
+        show_body: removal.is_none() || moderation::sees_removed(viewer, looker.role, p.author_id),
+        removal,
+        can_reply: !looker.locked,
+        can_moderate: looker.role.is_some(),
     }
 }
 
@@ -80,6 +121,8 @@ struct ThreadPage<'a> {
     posts: Vec<PostView<'a>>,
     starter_id: Option<i64>,
     signed_in: bool,
+    locked: bool,
+    can_moderate: bool,
 }
 
 pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -93,6 +136,15 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
     let now = Utc::now();
     let header = view.header;
     let viewer = ctx.viewer.0.as_ref().map(|s| s.actor());
+    let role = match &viewer {
+        Some(viewer) => moderation::role_in(&ctx.state.db, viewer, header.forum_id).await?,
+        None => None,
+    };
+    let looker = Looker {
+        viewer: viewer.as_ref(),
+        role,
+        locked: header.locked,
+    };
     let mut crumbs = forum_crumbs(
         header.group_name.as_deref(),
         Some((&header.forum_name, &header.forum_slug)),
@@ -108,10 +160,13 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         posts: view
             .posts
             .iter()
-            .map(|p| post_view(p, viewer.as_ref(), now))
+            .map(|p| post_view(p, looker, now))
             .collect(),
-        starter_id: header.starter_post_id,
+        // A locked thread offers no reply form.
+        starter_id: header.starter_post_id.filter(|_| !header.locked),
         signed_in: viewer.is_some(),
+        locked: header.locked,
+        can_moderate: role.is_some(),
     })
 }
 
@@ -480,7 +535,8 @@ struct RevisionsPage {
 }
 
 pub async fn revisions(ctx: PageCtx, Path(post_id): Path<i64>) -> Result<Response, PageError> {
-    let history = posts::post_history(&ctx.state.db, post_id).await?;
+    let viewer = ctx.viewer.0.as_ref().map(|s| s.actor());
+    let history = posts::post_history(&ctx.state.db, post_id, viewer.as_ref()).await?;
     let thread = &history.thread;
     let mut crumbs = forum_crumbs(
         thread.group_name.as_deref(),

@@ -331,6 +331,10 @@ impl Api {
         Self::send(self.request(reqwest::Method::POST, path).json(&body)).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Self::send(self.request(reqwest::Method::PUT, path).json(&body)).await
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
         Self::send(self.request(reqwest::Method::PATCH, path).json(&body)).await
     }

@@ -11,6 +11,7 @@ mod following;
 mod hostile;
 mod inbound_posts;
 mod lemmy;
+mod moderation;
 mod pages;
 mod peer;
 mod remote_actors;

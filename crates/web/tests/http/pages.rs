@@ -680,4 +680,36 @@ async fn sql_queries_per_page_stay_few_and_do_not_grow_with_the_thread() {
         "queries per page (guest, then signed in): {}",
         report.join(" ")
     );
+
+    // Moderation costs nothing per post: locked, with a removed reply, the thread page runs
+    // the statements it ran before (once its cached copy is refreshed).
+    let big_path = format!("/t/{big}");
+    let mut before = Vec::new();
+    for browser in [&guest, &member] {
+        before.push(app.queries_for(browser, &big_path).await);
+    }
+    let root = app.admin("root").await;
+    let (status, _) = root
+        .post(
+            &format!("/api/v1/threads/{big}/lock"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    let (status, _) = root
+        .post(
+            &format!("/api/v1/posts/{parent}/removal"),
+            serde_json::json!({"reason": "Spam."}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    let mut after = Vec::new();
+    for browser in [&guest, &member] {
+        app.queries_for(browser, &big_path).await;
+        after.push(app.queries_for(browser, &big_path).await);
+    }
+    assert_eq!(
+        after, before,
+        "queries of a moderated thread page (guest, member)"
+    );
 }

@@ -139,9 +139,10 @@ async fn sent(app: &TestApp, what: &str, matches: impl Fn(&Value) -> bool) -> Va
     panic!("no {what} was queued for delivery");
 }
 
-/// Every activity Stoa sends: a forum's Accept and each of its Announces, a member's Follow of
-/// a forum elsewhere and its Undo, and what members do in that forum (their Create, Update,
-/// Delete, Like and Undo) — read from the delivery queue, byte for byte what goes out.
+/// Every activity Stoa sends: a forum's Accept and each of its Announces (of posts and of its
+/// moderation), a member's Follow of a forum elsewhere and its Undo, and what members do in
+/// that forum (their Create, Update, Delete, Like and Undo) — read from the delivery queue,
+/// byte for byte what goes out.
 #[tokio::test]
 async fn the_activities_stoa_sends() {
     let app = TestApp::spawn_with(loopback()).await;
@@ -225,6 +226,66 @@ async fn the_activities_stoa_sends() {
             a["object"]["type"] == "Delete" && a["object"]["object"] == removed.as_str()
         })
         .await,
+    );
+
+    // A host appointed, a post removed and restored, a thread locked and unlocked, the host
+    // dismissed: each the moderator's act inside the forum's Announce, as Lemmy reads them.
+    let helen = app.member("helen").await;
+    let (status, _) = admin
+        .put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    snapshot(
+        "announce_add_host",
+        &sent(&app, "Announce{Add}", announced("Add")).await,
+    );
+    let spam = alice.reply(thread, starter, "Buy my pills.").await;
+    helen
+        .post(
+            &format!("/api/v1/posts/{spam}/removal"),
+            serde_json::json!({"reason": "Spam."}),
+        )
+        .await;
+    let spam_url = app.url(&format!("/p/{spam}"));
+    snapshot(
+        "announce_removal",
+        &sent(&app, "Announce{Delete} of a removal", |a| {
+            a["object"]["type"] == "Delete" && a["object"]["object"] == spam_url.as_str()
+        })
+        .await,
+    );
+    helen.delete(&format!("/api/v1/posts/{spam}/removal")).await;
+    snapshot(
+        "announce_undo_removal",
+        &sent(&app, "Announce{Undo{Delete}}", |a| {
+            announced("Undo")(a) && a["object"]["object"]["type"] == "Delete"
+        })
+        .await,
+    );
+    helen
+        .post(
+            &format!("/api/v1/threads/{thread}/lock"),
+            serde_json::json!({"reason": "Cooling off."}),
+        )
+        .await;
+    snapshot(
+        "announce_lock",
+        &sent(&app, "Announce{Lock}", announced("Lock")).await,
+    );
+    helen
+        .delete(&format!("/api/v1/threads/{thread}/lock"))
+        .await;
+    snapshot(
+        "announce_undo_lock",
+        &sent(&app, "Announce{Undo{Lock}}", |a| {
+            announced("Undo")(a) && a["object"]["object"]["type"] == "Lock"
+        })
+        .await,
+    );
+    admin.delete("/api/v1/forums/books/hosts/helen").await;
+    snapshot(
+        "announce_remove_host",
+        &sent(&app, "Announce{Remove}", announced("Remove")).await,
     );
 
     // A member here follows the peer's forum, and stops.

@@ -20,6 +20,8 @@ use crate::error::FedError;
 use crate::following;
 use crate::objects;
 
+mod moderation;
+
 /// Processes the oldest pending events, up to a batch, in one transaction; returns how many.
 /// The events are claimed in that transaction, so with several processes on one database each
 /// event becomes deliveries once.
@@ -109,6 +111,12 @@ async fn broadcast<C: ConnectionTrait>(
             member_id,
             follow_id,
         } => return following::send(data, txn, *member_id, *forum_id, follow_id, true).await,
+        Event::PostRemoved { .. }
+        | Event::PostRestored { .. }
+        | Event::ThreadLocked { .. }
+        | Event::HostChanged { .. } => {
+            return moderation::announce(data, txn, event, &parsed, audiences).await;
+        }
         Event::ThreadCreated {
             forum_id, post_id, ..
         }
@@ -183,9 +191,13 @@ async fn broadcast<C: ConnectionTrait>(
     {
         let remover_url = actor_url(urls, &remover);
         let id = activity_url(&remover_url, "delete", event.id)?;
-        let removal = Outgoing::new(Kind::Delete, id, remover_url, object_id)
-            .with_summary("Removed by a moderator")
-            .in_forum(&forum_url, Some(&followers_url));
+        let removal = activities::removal(
+            id,
+            &remover_url,
+            object_id,
+            "Removed by a moderator",
+            &forum_url,
+        );
         return delivery::enqueue(txn, &announce.of(removal), signer, &inboxes).await;
     }
     if !author.local {
@@ -382,10 +394,14 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
                 None => Ok(()),
             }
         }
-        // Follows are not posts: handled before any post is read.
-        Event::FollowerAdded { .. } | Event::FollowSent { .. } | Event::FollowUndone { .. } => {
-            Ok(())
-        }
+        // Follows and moderation are not a member's posts: handled before any post is read.
+        Event::FollowerAdded { .. }
+        | Event::FollowSent { .. }
+        | Event::FollowUndone { .. }
+        | Event::PostRemoved { .. }
+        | Event::PostRestored { .. }
+        | Event::ThreadLocked { .. }
+        | Event::HostChanged { .. } => Ok(()),
     }
 }
 

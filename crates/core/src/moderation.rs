@@ -1,0 +1,355 @@
+//! Moderation by a forum's hosts and the instance's admins: appointing hosts, locking threads,
+//! removing and restoring posts — each written with its outbox event and its row of the public
+//! moderation log in one transaction. Who may do what is decided here and nowhere else.
+
+use chrono::{DateTime, Utc};
+use stoa_db::queries::moderation::{self, LogRow, NewAction, Removal};
+use stoa_db::queries::{Page, forums, posts, threads, users};
+use stoa_db::{ConnectionTrait, TransactionSession, TransactionTrait, forum, post, thread};
+
+use crate::events::{self, Event};
+use crate::posts::Created;
+use crate::{Actor, CoreError, CoreResult};
+
+/// Longest reason for a removal or a lock, in characters.
+pub const REASON_MAX_CHARS: usize = 500;
+
+/// Entries of the moderation log per page.
+pub const LOG_PER_PAGE: u64 = 50;
+
+/// The role in which someone moderates a forum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Host,
+    Admin,
+}
+
+impl Role {
+    /// The word stored in the log and shown on it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// The actor's role in a forum: an admin moderates everywhere, a host their forums; `None` for
+/// everyone else.
+pub async fn role_in<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_id: i64,
+) -> CoreResult<Option<Role>> {
+    if actor.is_admin {
+        return Ok(Some(Role::Admin));
+    }
+    Ok(moderation::is_host(db, forum_id, actor.id)
+        .await?
+        .then_some(Role::Host))
+}
+
+async fn require_role<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_id: i64,
+) -> CoreResult<Role> {
+    role_in(db, actor, forum_id)
+        .await?
+        .ok_or(CoreError::Forbidden(
+            "Only the forum's hosts and the admins may do that.",
+        ))
+}
+
+/// A reason as given: trimmed, not empty, not too long.
+fn reason(text: &str) -> CoreResult<&str> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CoreError::invalid("reason", "say why"));
+    }
+    if text.chars().count() > REASON_MAX_CHARS {
+        return Err(CoreError::invalid(
+            "reason",
+            format!("a reason is at most {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(text)
+}
+
+/// A local member by name, for appointing or dismissing a host.
+async fn local_member<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<stoa_db::user::Model> {
+    users::by_name(db, name)
+        .await?
+        .filter(|u| u.local)
+        .ok_or(CoreError::NotFound("member"))
+}
+
+/// Makes a member here a host of a forum here (`appoint`), or dismisses them. Admins only.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn set_host<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    member_name: &str,
+    appoint: bool,
+) -> CoreResult<()> {
+    if !actor.is_admin {
+        return Err(CoreError::Forbidden(
+            "Only admins appoint and dismiss hosts.",
+        ));
+    }
+    let txn = stoa_db::begin_write(db).await?;
+    let forum = crate::forums::find_local(&txn, forum_slug).await?;
+    let member = local_member(&txn, member_name).await?;
+    let now = Utc::now();
+    let is_host = moderation::is_host(&txn, forum.id, member.id).await?;
+    match (appoint, is_host) {
+        (true, true) | (false, false) => return Ok(()),
+        (true, false) => forums::add_host(&txn, forum.id, member.id, now).await?,
+        (false, true) => {
+            moderation::remove_host(&txn, forum.id, member.id).await?;
+        }
+    }
+    let action = if appoint {
+        "appoint_host"
+    } else {
+        "dismiss_host"
+    };
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(forum.id),
+            action,
+            actor_id: Some(actor.id),
+            actor_role: Role::Admin.word(),
+            thread_id: None,
+            post_id: None,
+            member_id: Some(member.id),
+            reason: None,
+            now,
+        },
+    )
+    .await?;
+    let event = Event::HostChanged {
+        forum_id: forum.id,
+        member_id: member.id,
+        appointed: appoint,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Locks a thread (no more replies, from here or elsewhere) or unlocks it. Hosts and admins.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn set_locked<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    thread_id: i64,
+    locked: bool,
+    why: Option<&str>,
+) -> CoreResult<()> {
+    let why = why
+        .filter(|w| !w.trim().is_empty())
+        .map(reason)
+        .transpose()?;
+    let txn = stoa_db::begin_write(db).await?;
+    let thread = find_thread(&txn, thread_id).await?;
+    let role = require_role(&txn, actor, thread.forum_id).await?;
+    if thread.locked == locked {
+        return Ok(());
+    }
+    let now = Utc::now();
+    moderation::set_locked(&txn, thread.id, locked).await?;
+    let act = Act {
+        thread: &thread,
+        post: None,
+        actor,
+        role,
+    };
+    act.log(&txn, if locked { "lock" } else { "unlock" }, why, now)
+        .await?;
+    let event = Event::ThreadLocked {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        locked,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a post for a reason. Its place in the tree says who removed it and why; its words
+/// stay for the author, the hosts and the admins. Hosts and admins.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn remove_post<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+    why: &str,
+) -> CoreResult<Created> {
+    let why = reason(why)?;
+    let txn = stoa_db::begin_write(db).await?;
+    let (post, thread) = find_post(&txn, post_id).await?;
+    let role = require_role(&txn, actor, thread.forum_id).await?;
+    if post.removed_at.is_some() {
+        return Err(CoreError::Conflict("This post is already removed.".into()));
+    }
+    let now = Utc::now();
+    let removal = Removal {
+        by: Some(actor.id),
+        kind: role.word(),
+        reason: why,
+        at: now,
+    };
+    moderation::set_removal(&txn, post.id, Some(removal)).await?;
+    threads::bump_revision(&txn, thread.id).await?;
+    let act = Act {
+        thread: &thread,
+        post: Some(&post),
+        actor,
+        role,
+    };
+    act.log(&txn, "remove", Some(why), now).await?;
+    let event = Event::PostRemoved {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        post_id: post.id,
+        reason: why.to_owned(),
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: thread.id,
+        post_id: post.id,
+    })
+}
+
+/// Puts a removed post back. Hosts and admins; a post a jury hid only an admin.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn restore_post<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+) -> CoreResult<Created> {
+    let txn = stoa_db::begin_write(db).await?;
+    let (post, thread) = find_post(&txn, post_id).await?;
+    let role = require_role(&txn, actor, thread.forum_id).await?;
+    match post.removal_kind.as_deref() {
+        None => return Err(CoreError::Conflict("This post is not removed.".into())),
+        Some("jury") if role != Role::Admin => {
+            return Err(CoreError::Forbidden(
+                "Only an admin may restore a post a jury hid.",
+            ));
+        }
+        Some(_) => {}
+    }
+    let now = Utc::now();
+    moderation::set_removal(&txn, post.id, None).await?;
+    threads::bump_revision(&txn, thread.id).await?;
+    let act = Act {
+        thread: &thread,
+        post: Some(&post),
+        actor,
+        role,
+    };
+    act.log(&txn, "restore", None, now).await?;
+    let event = Event::PostRestored {
+        forum_id: thread.forum_id,
+        thread_id: thread.id,
+        post_id: post.id,
+    };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(Created {
+        thread_id: thread.id,
+        post_id: post.id,
+    })
+}
+
+/// A post the actor may remove or restore (as a host of its forum or an admin), for the form
+/// that does it.
+pub async fn post_to_moderate<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    post_id: i64,
+) -> CoreResult<post::Model> {
+    let (post, thread) = find_post(db, post_id).await?;
+    require_role(db, actor, thread.forum_id).await?;
+    Ok(post)
+}
+
+/// Whether a removed post's words are shown to `viewer`: its author, the forum's hosts and the
+/// admins (`role`, the viewer's role in the post's forum) still read them.
+pub fn sees_removed(viewer: Option<&Actor>, role: Option<Role>, author_id: i64) -> bool {
+    role.is_some() || viewer.is_some_and(|v| v.id == author_id)
+}
+
+/// One page of the moderation log, newest first: a forum's (by slug), or the instance's.
+pub async fn log<C: ConnectionTrait>(
+    db: &C,
+    forum_slug: Option<&str>,
+    page: u64,
+) -> CoreResult<(Option<forum::Model>, Page<LogRow>)> {
+    let forum = match forum_slug {
+        Some(slug) => Some(crate::forums::find_local(db, slug).await?),
+        None => None,
+    };
+    let offset = page.saturating_sub(1).saturating_mul(LOG_PER_PAGE);
+    let rows = moderation::log_page(db, forum.as_ref().map(|f| f.id), offset, LOG_PER_PAGE).await?;
+    Ok((forum, rows))
+}
+
+async fn find_thread<C: ConnectionTrait>(db: &C, thread_id: i64) -> CoreResult<thread::Model> {
+    threads::by_id(db, thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))
+}
+
+/// A post that is there to moderate (not deleted by its author), with its thread.
+async fn find_post<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> CoreResult<(post::Model, thread::Model)> {
+    let post = posts::by_id(db, post_id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or(CoreError::NotFound("post"))?;
+    let thread = find_thread(db, post.thread_id).await?;
+    Ok((post, thread))
+}
+
+/// A host's or admin's act on a thread or one of its posts, as the log records it.
+struct Act<'a> {
+    thread: &'a thread::Model,
+    post: Option<&'a post::Model>,
+    actor: &'a Actor,
+    role: Role,
+}
+
+impl Act<'_> {
+    async fn log<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        action: &str,
+        why: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> CoreResult<()> {
+        moderation::log(
+            txn,
+            NewAction {
+                forum_id: Some(self.thread.forum_id),
+                action,
+                actor_id: Some(self.actor.id),
+                actor_role: self.role.word(),
+                thread_id: Some(self.thread.id),
+                post_id: self.post.map(|p| p.id),
+                member_id: self.post.map(|p| p.author_id),
+                reason: why,
+                now,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,206 @@
+//! Moderation in a forum here, announced by the forum to its followers in the shapes Lemmy,
+//! PieFed and Mbin read: a removal is the moderator's `Delete` with a `summary` (the reason), a
+//! restore its `Undo`; a lock is `Lock`, an unlock `Undo{Lock}`; a new host is `Add` to the
+//! forum's `moderators` collection, a dismissed one `Remove`. Moderation of content in forums
+//! elsewhere stays here: it is not ours to announce.
+
+use stoa_core::events::Event;
+use stoa_db::queries::{outbox, posts, threads, users};
+use stoa_db::{ConnectionTrait, outbox_event};
+use url::Url;
+
+use super::{Audiences, activity_url};
+use crate::activities::{self, Kind, Outgoing};
+use crate::data::FedData;
+use crate::delivery::{self, Signer};
+use crate::error::FedError;
+use crate::objects;
+
+pub(super) async fn announce<C: ConnectionTrait>(
+    data: &FedData,
+    txn: &C,
+    event: &outbox_event::Model,
+    parsed: &Event,
+    audiences: &mut Audiences,
+) -> Result<(), FedError> {
+    let forum_id = match parsed {
+        Event::PostRemoved { forum_id, .. }
+        | Event::PostRestored { forum_id, .. }
+        | Event::ThreadLocked { forum_id, .. }
+        | Event::HostChanged { forum_id, .. } => *forum_id,
+        _ => return Ok(()),
+    };
+    let Some((forum, inboxes)) = audiences.get(txn, forum_id).await? else {
+        return Ok(());
+    };
+    if !forum.local || inboxes.is_empty() {
+        return Ok(());
+    }
+    let Some(moderator) = users::by_id(txn, event.actor_id.unwrap_or_default()).await? else {
+        return Ok(());
+    };
+    let urls = &data.urls;
+    let moderator_url = urls.user(&moderator.name);
+    let forum_url = urls.forum(&forum.slug);
+    let followers_url = urls.forum_part(&forum.slug, "followers");
+    let told = Told {
+        txn,
+        forum: &forum_url,
+        followers: &followers_url,
+        inboxes: &inboxes,
+        signer: Signer::Forum(forum.id),
+        announce_id: activity_url(&forum_url, "announce", event.id)?,
+    };
+    match parsed {
+        Event::PostRemoved {
+            post_id, reason, ..
+        } => {
+            let Some(post) = posts::by_id(txn, *post_id).await? else {
+                return Ok(());
+            };
+            let id = activity_url(&moderator_url, "remove", event.id)?;
+            let object = objects::post_id(urls, &post);
+            told.send(activities::removal(
+                id,
+                &moderator_url,
+                object,
+                reason,
+                &forum_url,
+            ))
+            .await
+        }
+        Event::PostRestored { post_id, .. } => {
+            let Some(post) = posts::by_id(txn, *post_id).await? else {
+                return Ok(());
+            };
+            let Some((removed, remover)) =
+                earlier(txn, urls, "post_removed", *post_id, event.id).await?
+            else {
+                return Ok(());
+            };
+            let reason = match serde_json::from_str::<Event>(&removed.payload) {
+                Ok(Event::PostRemoved { reason, .. }) => reason,
+                _ => String::new(),
+            };
+            let removal = activities::removal(
+                activity_url(&remover, "remove", removed.id)?,
+                &remover,
+                objects::post_id(urls, &post),
+                &reason,
+                &forum_url,
+            );
+            let id = activity_url(&moderator_url, "undo-remove", event.id)?;
+            told.send(activities::undo(id, &moderator_url, removal, &forum_url))
+                .await
+        }
+        Event::ThreadLocked {
+            thread_id, locked, ..
+        } => {
+            let Some(page) = thread_page(txn, urls, *thread_id).await? else {
+                return Ok(());
+            };
+            if *locked {
+                let id = activity_url(&moderator_url, "lock", event.id)?;
+                return told.send(lock(id, &moderator_url, page, &forum_url)).await;
+            }
+            let Some((locking, locker)) =
+                earlier(txn, urls, "thread_locked", *thread_id, event.id).await?
+            else {
+                return Ok(());
+            };
+            let lock = lock(
+                activity_url(&locker, "lock", locking.id)?,
+                &locker,
+                page,
+                &forum_url,
+            );
+            let id = activity_url(&moderator_url, "undo-lock", event.id)?;
+            told.send(activities::undo(id, &moderator_url, lock, &forum_url))
+                .await
+        }
+        Event::HostChanged {
+            member_id,
+            appointed,
+            ..
+        } => {
+            let Some(member) = users::by_id(txn, *member_id).await? else {
+                return Ok(());
+            };
+            let (kind, word) = if *appointed {
+                (Kind::Add, "add-host")
+            } else {
+                (Kind::Remove, "remove-host")
+            };
+            let id = activity_url(&moderator_url, word, event.id)?;
+            let change = Outgoing::new(kind, id, moderator_url, urls.user(&member.name))
+                .with_target(urls.forum_part(&forum.slug, "moderators"))
+                .in_forum(&forum_url, None);
+            told.send(change).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A moderator's `Lock` of a thread (its first post's object), public and in the forum.
+fn lock(id: Url, moderator: &Url, page: Url, forum: &Url) -> Outgoing<Url> {
+    Outgoing::new(Kind::Lock, id, moderator.clone(), page).in_forum(forum, None)
+}
+
+/// The id of a thread's first post as sent (the thread's `Page`).
+async fn thread_page<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    thread_id: i64,
+) -> Result<Option<Url>, FedError> {
+    let Some(starter) = threads::by_id(txn, thread_id)
+        .await?
+        .and_then(|t| t.starter_post_id)
+    else {
+        return Ok(None);
+    };
+    Ok(posts::by_id(txn, starter)
+        .await?
+        .map(|post| objects::post_id(urls, &post)))
+}
+
+/// The event an `Undo` takes back — the latest of `kind` about the same row before this one —
+/// and the actor id of whoever did it.
+async fn earlier<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    kind: &str,
+    subject_id: i64,
+    before: i64,
+) -> Result<Option<(outbox_event::Model, Url)>, FedError> {
+    let Some(earlier) = outbox::latest_event_before(txn, kind, None, subject_id, before).await?
+    else {
+        return Ok(None);
+    };
+    let Some(actor) = users::by_id(txn, earlier.actor_id.unwrap_or_default()).await? else {
+        return Ok(None);
+    };
+    let actor_url = urls.user(&actor.name);
+    Ok(Some((earlier, actor_url)))
+}
+
+/// Where a forum's moderation goes: announced by the forum to its followers' inboxes.
+struct Told<'a, C> {
+    txn: &'a C,
+    forum: &'a Url,
+    followers: &'a Url,
+    inboxes: &'a [Url],
+    signer: Signer,
+    announce_id: Url,
+}
+
+impl<C: ConnectionTrait> Told<'_, C> {
+    async fn send<O: serde::Serialize>(&self, activity: Outgoing<O>) -> Result<(), FedError> {
+        let announce = activities::forum_announce(
+            self.forum,
+            self.followers,
+            self.announce_id.clone(),
+            activity,
+        );
+        delivery::enqueue(self.txn, &announce, self.signer, self.inboxes).await
+    }
+}

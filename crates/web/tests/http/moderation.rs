@@ -1,0 +1,277 @@
+//! Moderation by a forum's hosts and the admins, as members, guests and hosts see it through
+//! the API and the pages: appointing hosts, locking threads, removing and restoring posts, and
+//! the public moderation log.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::TestApp;
+
+/// The post of a thread's API view with this id.
+fn post(thread: &Value, id: i64) -> &Value {
+    thread["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("post {id} in {thread}"))
+}
+
+#[tokio::test]
+async fn hosts_lock_threads_and_remove_posts_through_the_api() {
+    let app = TestApp::spawn().await;
+    let root = app.admin("root").await;
+    let helen = app.member("helen").await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    let guest = app.api();
+    let (thread, starter) = alice.thread("books", "Summer reading", "Lists?").await;
+    let reply = alice.reply(thread, starter, "Buy my pills.").await;
+
+    // Nobody but an admin appoints a host; an admin does, and the forum lists them.
+    let (status, _) = helen
+        .put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = root
+        .put("/api/v1/forums/books/hosts/nobody", Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = root
+        .put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, forum) = guest.get("/api/v1/forums/books").await;
+    assert_eq!(forum["hosts"], json!(["helen"]));
+
+    // A member cannot lock; the host can, and then nobody replies.
+    let lock = format!("/api/v1/threads/{thread}/lock");
+    let (status, _) = bob.post(&lock, Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = helen.post(&lock, json!({"reason": "Cooling off."})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, view) = guest.get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(view["locked"], true);
+    let (status, body) = alice
+        .post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            json!({"parent_id": starter, "body": "Still here."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["detail"], "this thread is locked");
+    let (status, _) = helen.delete(&lock).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    alice.reply(thread, starter, "Back again.").await;
+
+    // A removal needs a reason, and happens once.
+    let removal = format!("/api/v1/posts/{reply}/removal");
+    let (status, body) = helen.post(&removal, json!({"reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = bob.post(&removal, json!({"reason": "Spam."})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = helen.post(&removal, json!({"reason": "Spam."})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = root.post(&removal, json!({"reason": "Spam."})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Everyone sees that it was removed and why; only its author and the moderators read it.
+    for (who, client, reads) in [
+        ("a guest", &guest, false),
+        ("another member", &bob, false),
+        ("its author", &alice, true),
+        ("the host", &helen, true),
+        ("an admin", &root, true),
+    ] {
+        let (_, view) = client.get(&format!("/api/v1/threads/{thread}")).await;
+        let removed = post(&view, reply);
+        assert_eq!(
+            removed["removal"],
+            json!({"by": "host", "reason": "Spam."}),
+            "{who}"
+        );
+        let body = removed["body_html"].as_str().unwrap();
+        assert_eq!(body.contains("Buy my pills."), reads, "{who}: {body:?}");
+        let (status, _) = client
+            .get(&format!("/api/v1/posts/{reply}/revisions"))
+            .await;
+        assert_eq!(status.is_success(), reads, "{who}: the revisions");
+    }
+    // Its ActivityPub object is a Tombstone to everyone.
+    let (status, _, tombstone) =
+        crate::federation::get_json_pub(&app, &format!("/p/{reply}")).await;
+    assert_eq!(status.as_u16(), 410);
+    assert_eq!(tombstone["type"], "Tombstone");
+
+    let (status, _) = helen.delete(&removal).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, view) = guest.get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(post(&view, reply)["removal"], Value::Null);
+    assert!(
+        post(&view, reply)["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("Buy my pills.")
+    );
+    let (status, _) = helen.delete(&removal).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Dismissed, helen moderates no more.
+    let (status, _) = root.delete("/api/v1/forums/books/hosts/helen").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = helen.post(&lock, Value::Null).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Every act is in the public log, newest first, with who did it and why.
+    let (status, log) = guest.get("/api/v1/forums/books/modlog").await;
+    assert_eq!(status, StatusCode::OK);
+    let acts: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e["action"].as_str().unwrap(),
+                e["by_role"].as_str().unwrap(),
+                e["by"].as_str().unwrap_or("-"),
+                e["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            "dismiss_host admin root -",
+            "restore host helen -",
+            "remove host helen Spam.",
+            "unlock host helen -",
+            "lock host helen Cooling off.",
+            "appoint_host admin root -",
+        ]
+    );
+    let removal_entry = &log["entries"][2];
+    assert_eq!(removal_entry["member"], "alice");
+    assert_eq!(removal_entry["post_id"], reply);
+    assert_eq!(removal_entry["thread_title"], "Summer reading");
+    let (_, instance) = guest.get("/api/v1/modlog").await;
+    assert_eq!(instance["entries"], log["entries"]);
+    let (status, _) = guest.get("/api/v1/forums/nowhere/modlog").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn hosts_moderate_from_the_pages_and_everyone_reads_the_log() {
+    let app = TestApp::spawn().await;
+    let root = app.admin("root").await;
+    app.member("helen").await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("books", "Summer reading", "Lists?").await;
+    let reply = alice.reply(thread, starter, "Buy my pills.").await;
+
+    // The admin appoints helen from the forum's page; a member sees no such form.
+    let admin = app.browser();
+    admin.login("root", "correct horse").await;
+    assert!(admin.get("/f/books").await.body.contains("Appoint host"));
+    let done = admin
+        .submit(
+            "/f/books",
+            "/f/books/hosts",
+            &[("name", "helen"), ("action", "appoint")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.browser().get("/f/books").await;
+    assert!(page.body.contains(r#"Hosts: <a href="/u/helen">helen</a>"#));
+    assert!(!page.body.contains("Appoint host"));
+    drop(root);
+
+    let host = app.browser();
+    host.login("helen", "correct horse").await;
+    let member = app.browser();
+    member.login("alice", "correct horse").await;
+    let thread_path = format!("/t/{thread}");
+    assert!(
+        !member
+            .get(&thread_path)
+            .await
+            .body
+            .contains("Lock the thread"),
+        "a member has no host tools"
+    );
+
+    // Locked from the page: everyone sees it, nobody gets a reply form.
+    let locked = host
+        .submit(
+            &thread_path,
+            &format!("/t/{thread}/lock"),
+            &[("locked", "true")],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::SEE_OTHER, "{}", locked.body);
+    let seen = member.get(&thread_path).await.body;
+    assert!(seen.contains("This thread is locked"));
+    assert!(!seen.contains("Post reply"), "no reply form");
+    assert!(!seen.contains(&format!("/t/{thread}/reply?to=")));
+    host.submit(
+        &thread_path,
+        &format!("/t/{thread}/lock"),
+        &[("locked", "false")],
+    )
+    .await;
+    assert!(member.get(&thread_path).await.body.contains("Post reply"));
+
+    // Removed with a reason from its form: its place says so; a guest no longer reads it.
+    let form = host.get(&format!("/p/{reply}/remove")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        member.get(&format!("/p/{reply}/remove")).await.status == StatusCode::FORBIDDEN,
+        "a member may not remove"
+    );
+    let empty = host
+        .submit(
+            &format!("/p/{reply}/remove"),
+            &format!("/p/{reply}/remove"),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("say why"));
+    let removed = host
+        .submit(
+            &format!("/p/{reply}/remove"),
+            &format!("/p/{reply}/remove"),
+            &[("reason", "Spam.")],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let notice = "Removed by a host, helen: Spam.";
+    let as_guest = app.browser().get(&thread_path).await.body;
+    assert!(as_guest.contains(notice));
+    assert!(!as_guest.contains("Buy my pills."));
+    let as_author = member.get(&thread_path).await.body;
+    assert!(as_author.contains(notice) && as_author.contains("Buy my pills."));
+    let as_host = host.get(&thread_path).await.body;
+    assert!(as_host.contains("Buy my pills.") && as_host.contains("Restore"));
+
+    // The public log, of the forum and of the instance.
+    let log = app.browser().get("/f/books/modlog").await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("host helen removed a post by alice in"));
+    assert!(log.body.contains("<q>Spam.</q>"));
+    assert!(log.body.contains("host helen locked the thread"));
+    assert!(log.body.contains("admin root appointed helen a host"));
+    let all = app.browser().get("/modlog").await;
+    assert!(all.body.contains("host helen removed a post by alice in"));
+
+    // Restored from the thread page.
+    host.submit(&thread_path, &format!("/p/{reply}/restore"), &[])
+        .await;
+    assert!(
+        app.browser()
+            .get(&thread_path)
+            .await
+            .body
+            .contains("Buy my pills.")
+    );
+}
