@@ -49,6 +49,18 @@ pub async fn role_in<C: ConnectionTrait>(
         .then_some(Role::Host))
 }
 
+/// The role of whoever looks at a forum's content, signed in or not: a guest has none.
+pub async fn viewer_role<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<&Actor>,
+    forum_id: i64,
+) -> CoreResult<Option<Role>> {
+    match viewer {
+        Some(viewer) => role_in(db, viewer, forum_id).await,
+        None => Ok(None),
+    }
+}
+
 async fn require_role<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,

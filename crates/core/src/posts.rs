@@ -484,10 +484,7 @@ pub async fn post_history<C: ConnectionTrait>(
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
     if post.removed_at.is_some() {
-        let role = match viewer {
-            Some(viewer) => crate::moderation::role_in(db, viewer, thread.forum_id).await?,
-            None => None,
-        };
+        let role = crate::moderation::viewer_role(db, viewer, thread.forum_id).await?;
         if !crate::moderation::sees_removed(viewer, role, post.author_id) {
             return Err(CoreError::Forbidden("This post was removed."));
         }

@@ -128,10 +128,7 @@ pub async fn thread(
     let h = view.header;
     let config = &state.config;
     let viewer = viewer.map(|v| v.actor());
-    let role = match &viewer {
-        Some(viewer) => moderation::role_in(&state.db, viewer, h.forum_id).await?,
-        None => None,
-    };
+    let role = moderation::viewer_role(&state.db, viewer.as_ref(), h.forum_id).await?;
     Ok(Json(ThreadView {
         url: config.absolute(&format!("/t/{}", h.id)),
         id: h.id,

@@ -136,10 +136,7 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
     let now = Utc::now();
     let header = view.header;
     let viewer = ctx.viewer.0.as_ref().map(|s| s.actor());
-    let role = match &viewer {
-        Some(viewer) => moderation::role_in(&ctx.state.db, viewer, header.forum_id).await?,
-        None => None,
-    };
+    let role = moderation::viewer_role(&ctx.state.db, viewer.as_ref(), header.forum_id).await?;
     let looker = Looker {
         viewer: viewer.as_ref(),
         role,
