@@ -179,14 +179,13 @@ pub async fn set_locked<C: ConnectionTrait + TransactionTrait>(
         actor,
         role,
     };
-    act.log(&txn, if locked { "lock" } else { "unlock" }, why, now)
-        .await?;
     let event = Event::ThreadLocked {
         forum_id: thread.forum_id,
         thread_id: thread.id,
         locked,
     };
-    events::record(&txn, actor.id, &event, now).await?;
+    let action = if locked { "lock" } else { "unlock" };
+    act.record(&txn, action, why, event, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -222,14 +221,13 @@ pub async fn remove_post<C: ConnectionTrait + TransactionTrait>(
         actor,
         role,
     };
-    act.log(&txn, "remove", Some(why), now).await?;
     let event = Event::PostRemoved {
         forum_id: thread.forum_id,
         thread_id: thread.id,
         post_id: post.id,
         reason: why.to_owned(),
     };
-    events::record(&txn, actor.id, &event, now).await?;
+    act.record(&txn, "remove", Some(why), event, now).await?;
     txn.commit().await?;
     Ok(Created {
         thread_id: thread.id,
@@ -265,13 +263,12 @@ pub async fn restore_post<C: ConnectionTrait + TransactionTrait>(
         actor,
         role,
     };
-    act.log(&txn, "restore", None, now).await?;
     let event = Event::PostRestored {
         forum_id: thread.forum_id,
         thread_id: thread.id,
         post_id: post.id,
     };
-    events::record(&txn, actor.id, &event, now).await?;
+    act.record(&txn, "restore", None, event, now).await?;
     txn.commit().await?;
     Ok(Created {
         thread_id: thread.id,
@@ -340,11 +337,13 @@ struct Act<'a> {
 }
 
 impl Act<'_> {
-    async fn log<C: ConnectionTrait>(
+    /// Writes the act's log row and its outbox event, in the caller's transaction.
+    async fn record<C: ConnectionTrait>(
         &self,
         txn: &C,
         action: &str,
         why: Option<&str>,
+        event: Event,
         now: DateTime<Utc>,
     ) -> CoreResult<()> {
         moderation::log(
@@ -362,6 +361,6 @@ impl Act<'_> {
             },
         )
         .await?;
-        Ok(())
+        events::record(txn, self.actor.id, &event, now).await
     }
 }
