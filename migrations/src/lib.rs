@@ -15,6 +15,7 @@ mod m0008_delivery_refusals;
 mod m0009_post_links;
 mod m0010_peer_software;
 mod m0011_moderation;
+mod m0012_juries;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_post_links::Migration),
             Box::new(m0010_peer_software::Migration),
             Box::new(m0011_moderation::Migration),
+            Box::new(m0012_juries::Migration),
         ]
     }
 }

@@ -152,7 +152,20 @@ pub async fn record<C: ConnectionTrait>(
     event: &Event,
     now: DateTime<Utc>,
 ) -> CoreResult<()> {
-    outbox::append(txn, new_event(actor_id, event, now)?).await?;
+    record_as(txn, Some(actor_id), event, now).await
+}
+
+/// Appends an event done by a member (`Some`), or by no one member — a jury's verdict, which
+/// the forum itself announces.
+pub async fn record_as<C: ConnectionTrait>(
+    txn: &C,
+    actor_id: Option<i64>,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let mut row = new_event(actor_id.unwrap_or_default(), event, now)?;
+    row.actor_id = actor_id;
+    outbox::append(txn, row).await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod follows;
 pub mod forums;
 pub mod html_guard;
 pub mod instance;
+pub mod juries;
 pub mod keys;
 pub mod markdown;
 pub mod moderation;

@@ -18,6 +18,7 @@ pub async fn build(
     urls: Urls,
     development: bool,
     retry_unit: Duration,
+    jury: stoa_core::juries::JuryRules,
 ) -> Result<Config, String> {
     // reqwest is built without a TLS provider of its own: pick ring once per process, before any
     // client exists (a second call finds it installed and changes nothing).
@@ -63,6 +64,7 @@ pub async fn build(
             http: client,
             development,
             retry_unit,
+            jury,
             actors: std::sync::Arc::new(crate::data::ActorCache::new(10_000)),
         })
         .debug(development)

@@ -23,6 +23,8 @@ pub struct FedData {
     pub actors: std::sync::Arc<ActorCache>,
     /// Where replies from other servers are stored, several per transaction.
     pub replies: stoa_core::replies::ReplyQueue,
+    /// How juries are formed, for alerts that come as `Flag`s.
+    pub jury: stoa_core::juries::JuryRules,
 }
 
 pub type Config = FederationConfig<FedData>;

@@ -14,7 +14,7 @@ use stoa_federation::remote::ActorDocument;
 
 const CONSUMED: &[&str] = &[
     "Person", "Group", "Page", "Article", "Note", "Create", "Update", "Delete", "Announce",
-    "Follow", "Accept", "Undo", "Like",
+    "Follow", "Accept", "Undo", "Like", "Flag",
 ];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -72,7 +72,7 @@ fn outcome(value: &Value) -> String {
                     .unwrap_or_default()
             ),
         },
-        "Accept" | "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" => {
+        "Accept" | "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" | "Flag" => {
             match serde_json::from_value::<InboxActivity>(value.clone()) {
                 Ok(parsed) => format!("parsed {}", variant(&parsed)),
                 Err(_) => match (kind.as_str(), inner.as_str()) {
@@ -106,6 +106,7 @@ fn precise_error(kind: &str, value: &Value) -> String {
         "Follow" => serde_json::from_value::<Follow>(value).err(),
         "Like" => serde_json::from_value::<stoa_federation::inbox::LikePost>(value).err(),
         "Accept" => serde_json::from_value::<stoa_federation::inbox::FollowAnswer>(value).err(),
+        "Flag" => serde_json::from_value::<stoa_federation::inbox::FlagPost>(value).err(),
         _ => serde_json::from_value::<UndoFollow>(value).err(),
     };
     err.map(|e| short(&e)).unwrap_or_default()
@@ -131,6 +132,7 @@ fn variant(activity: &InboxActivity) -> &'static str {
         InboxActivity::UndoLike(_) => "Undo{Like}",
         InboxActivity::FollowAnswer(_) => "Accept/Reject{Follow}",
         InboxActivity::Announce(_) => "Announce",
+        InboxActivity::Flag(_) => "Flag",
     }
 }
 

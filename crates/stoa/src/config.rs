@@ -39,6 +39,12 @@ pub struct Config {
     /// NodeInfo and the instance actor stay open).
     #[serde(deserialize_with = "flag")]
     pub authorized_fetch: bool,
+    /// Members summoned to the jury of each alerted post.
+    pub jury_size: u32,
+    /// How many days old an account must be before its member sits on juries.
+    pub jury_min_account_age_days: u32,
+    /// Hours a jury has to vote; then the votes cast decide.
+    pub jury_deadline_hours: u32,
 }
 
 /// A yes/no setting: `true`/`false` in the file; in the environment also `1`/`0`, `yes`/`no`.
@@ -85,12 +91,15 @@ impl Default for Config {
             dev_federation: false,
             delivery_retry_unit_secs: 60,
             authorized_fetch: false,
+            jury_size: 7,
+            jury_min_account_age_days: 7,
+            jury_deadline_hours: 24,
         }
     }
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 11] = [
+const ENV_KEYS: [&str; 14] = [
     "data_dir",
     "database_url",
     "bind",
@@ -102,6 +111,9 @@ const ENV_KEYS: [&str; 11] = [
     "dev_federation",
     "delivery_retry_unit_secs",
     "authorized_fetch",
+    "jury_size",
+    "jury_min_account_age_days",
+    "jury_deadline_hours",
 ];
 
 impl Config {
@@ -136,7 +148,22 @@ impl Config {
         if self.delivery_retry_unit_secs == 0 {
             bail!("delivery_retry_unit_secs must be at least 1");
         }
+        if !(1..=99).contains(&self.jury_size) {
+            bail!("jury_size must be between 1 and 99");
+        }
+        if self.jury_deadline_hours == 0 {
+            bail!("jury_deadline_hours must be at least 1");
+        }
         Ok(())
+    }
+
+    /// How juries are formed, from the `jury_*` settings.
+    pub fn jury(&self) -> stoa_core::juries::JuryRules {
+        stoa_core::juries::JuryRules {
+            size: self.jury_size,
+            min_account_age: chrono::Duration::days(i64::from(self.jury_min_account_age_days)),
+            deadline: chrono::Duration::hours(i64::from(self.jury_deadline_hours)),
+        }
     }
 
     pub fn database_url(&self) -> Result<String> {

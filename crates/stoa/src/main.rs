@@ -149,6 +149,7 @@ async fn serve(config: Config) -> Result<()> {
     web_config.delivery_retry_unit =
         std::time::Duration::from_secs(config.delivery_retry_unit_secs);
     web_config.authorized_fetch = config.authorized_fetch;
+    web_config.jury = config.jury();
     if config.dev_federation {
         tracing::warn!("development federation: http ids and loopback peers are allowed");
     }
@@ -156,7 +157,8 @@ async fn serve(config: Config) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
     state.spawn_delivery_worker();
-    spawn_session_cleanup(db);
+    spawn_session_cleanup(db.clone());
+    spawn_jury_clock(db);
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("listening on {}", config.bind))?;
@@ -168,6 +170,21 @@ async fn serve(config: Config) -> Result<()> {
         .context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Ends the juries whose deadline has passed, once a minute: the votes cast decide.
+fn spawn_jury_clock(db: stoa_db::DatabaseConnection) {
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            match stoa_core::juries::decide_due(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(alerts = n, "juries reached their deadline"),
+                Err(e) => tracing::warn!(error = %e, "ending juries failed"),
+            }
+        }
+    });
 }
 
 /// Deletes expired sessions once an hour, so the table does not grow without bound.

@@ -23,6 +23,8 @@ pub struct WebConfig {
     pub delivery_retry_unit: std::time::Duration,
     /// ActivityPub GETs need a valid signature (WebFinger, NodeInfo and `/actor` excepted).
     pub authorized_fetch: bool,
+    /// How juries are formed and how long they sit.
+    pub jury: stoa_core::juries::JuryRules,
 }
 
 impl WebConfig {
@@ -34,6 +36,7 @@ impl WebConfig {
             trust_forwarded_for,
             delivery_retry_unit: stoa_federation::delivery::RETRY_UNIT,
             authorized_fetch: false,
+            jury: stoa_core::juries::JuryRules::default(),
         }
     }
 
@@ -75,6 +78,7 @@ impl AppState {
             config.urls.clone(),
             development_federation,
             config.delivery_retry_unit,
+            config.jury.clone(),
         )
         .await?;
         Ok(AppState {

@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table. They describe rows; they never go on the wire.
 
+pub mod alert;
 pub mod delivery;
 pub mod forum;
 pub mod forum_follower;
@@ -7,6 +8,7 @@ pub mod forum_group;
 pub mod forum_host;
 pub mod forum_subscription;
 pub mod instance_actor;
+pub mod juror;
 pub mod mod_action;
 pub mod outbox_event;
 pub mod peer;

@@ -4,6 +4,7 @@ pub mod deliveries;
 pub mod followers;
 pub mod forums;
 pub mod instance;
+pub mod juries;
 pub mod likes;
 pub mod moderation;
 pub mod outbox;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, Set,
@@ -43,10 +43,30 @@ pub async fn in_thread<C: ConnectionTrait>(
     db: &C,
     thread_id: i64,
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
+    let select = with_author_select()
+        .and_where(Expr::col((post::Entity, post::Column::ThreadId)).eq(thread_id))
+        .order_by((post::Entity, post::Column::Id), Order::Asc)
+        .to_owned();
+    fetch_all(db, &select).await
+}
+
+/// One post with its author.
+pub async fn with_author<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Option<PostWithAuthor>, DbErr> {
+    let select = with_author_select()
+        .and_where(Expr::col((post::Entity, post::Column::Id)).eq(post_id))
+        .to_owned();
+    super::fetch_one(db, &select).await
+}
+
+/// Posts with their authors and removers joined in; callers add the condition.
+fn with_author_select() -> SelectStatement {
     let p = post::Entity;
     let u = user::Entity;
     let remover = Alias::new("remover");
-    let select = Query::select()
+    Query::select()
         .columns([
             (p, post::Column::Id),
             (p, post::Column::ThreadId),
@@ -97,10 +117,7 @@ pub async fn in_thread<C: ConnectionTrait>(
             remover.clone(),
             Expr::col((remover, user::Column::Id)).equals((p, post::Column::RemovedBy)),
         )
-        .and_where(Expr::col((p, post::Column::ThreadId)).eq(thread_id))
-        .order_by((p, post::Column::Id), Order::Asc)
-        .to_owned();
-    fetch_all(db, &select).await
+        .to_owned()
 }
 
 /// A member's post as their profile lists it.

@@ -109,6 +109,8 @@ pub struct ThreadHeader {
     pub last_post_at: DateTime<Utc>,
     pub forum_slug: String,
     pub forum_name: String,
+    /// Whether the forum is hosted here.
+    pub forum_local: bool,
     pub group_name: Option<String>,
 }
 
@@ -136,6 +138,10 @@ pub async fn header<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Thread
         .expr_as(
             Expr::col((f, forum::Column::Name)),
             Alias::new("forum_name"),
+        )
+        .expr_as(
+            Expr::col((f, forum::Column::Local)),
+            Alias::new("forum_local"),
         )
         .expr_as(
             Expr::col((g, forum_group::Column::Name)),

@@ -36,12 +36,11 @@ pub(super) async fn announce<C: ConnectionTrait>(
     if !forum.local || inboxes.is_empty() {
         return Ok(());
     }
-    let Some(moderator) = users::by_id(txn, event.actor_id.unwrap_or_default()).await? else {
+    let urls = &data.urls;
+    let forum_url = urls.forum(&forum.slug);
+    let Some(moderator_url) = acted_as(txn, urls, event, &forum_url).await? else {
         return Ok(());
     };
-    let urls = &data.urls;
-    let moderator_url = urls.user(&moderator.name);
-    let forum_url = urls.forum(&forum.slug);
     let followers_url = urls.forum_part(&forum.slug, "followers");
     let told = Told {
         txn,
@@ -74,7 +73,7 @@ pub(super) async fn announce<C: ConnectionTrait>(
                 return Ok(());
             };
             let Some((removed, remover)) =
-                earlier(txn, urls, "post_removed", *post_id, event.id).await?
+                earlier(txn, urls, "post_removed", *post_id, event.id, &forum_url).await?
             else {
                 return Ok(());
             };
@@ -104,7 +103,7 @@ pub(super) async fn announce<C: ConnectionTrait>(
                 return told.send(lock(id, &moderator_url, page, &forum_url)).await;
             }
             let Some((locking, locker)) =
-                earlier(txn, urls, "thread_locked", *thread_id, event.id).await?
+                earlier(txn, urls, "thread_locked", *thread_id, event.id, &forum_url).await?
             else {
                 return Ok(());
             };
@@ -171,16 +170,31 @@ async fn earlier<C: ConnectionTrait>(
     kind: &str,
     subject_id: i64,
     before: i64,
+    forum: &Url,
 ) -> Result<Option<(outbox_event::Model, Url)>, FedError> {
     let Some(earlier) = outbox::latest_event_before(txn, kind, None, subject_id, before).await?
     else {
         return Ok(None);
     };
-    let Some(actor) = users::by_id(txn, earlier.actor_id.unwrap_or_default()).await? else {
-        return Ok(None);
+    Ok(acted_as(txn, urls, &earlier, forum)
+        .await?
+        .map(|actor| (earlier, actor)))
+}
+
+/// Who did a moderation act, as its activity names them: the host or admin, or — for a jury's
+/// verdict, which no one member did — the forum itself. `None` when the member is gone.
+async fn acted_as<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    event: &outbox_event::Model,
+    forum: &Url,
+) -> Result<Option<Url>, FedError> {
+    let Some(actor_id) = event.actor_id else {
+        return Ok(Some(forum.clone()));
     };
-    let actor_url = urls.user(&actor.name);
-    Ok(Some((earlier, actor_url)))
+    Ok(users::by_id(txn, actor_id)
+        .await?
+        .map(|actor| urls.user(&actor.name)))
 }
 
 /// Where a forum's moderation goes: announced by the forum to its followers' inboxes.

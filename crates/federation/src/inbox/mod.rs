@@ -29,6 +29,7 @@ mod answer;
 pub mod backfill;
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod like;
 mod post;
@@ -39,6 +40,7 @@ pub use announce::Announce;
 pub use answer::{AnswerKind, FollowAnswer};
 pub use create::{CreatePost, MAX_PARENT_FETCHES};
 pub use delete::DeletePost;
+pub use flag::FlagPost;
 pub use follow::{Follow, UndoFollow};
 pub use like::{LikePost, UndoLike};
 pub use post::Post;
@@ -60,6 +62,7 @@ pub enum InboxActivity {
     UndoLike(UndoLike),
     FollowAnswer(FollowAnswer),
     Announce(Announce),
+    Flag(FlagPost),
 }
 
 impl InboxActivity {

@@ -4,6 +4,7 @@
 mod accounts;
 mod follows;
 mod forums;
+mod juries;
 mod moderation;
 mod threads;
 
@@ -47,6 +48,12 @@ pub fn routes() -> Router<AppState> {
             "/posts/{id}/removal",
             post(moderation::remove).delete(moderation::restore),
         )
+        .route("/posts/{id}/alerts", post(juries::raise))
+        .route("/jury", get(juries::duties))
+        .route("/jury/{id}", get(juries::case))
+        .route("/jury/{id}/vote", post(juries::vote))
+        .route("/jury/{id}/decline", post(juries::decline))
+        .route("/alerts/{id}", get(juries::verdict))
         .route("/latest", get(forums::latest))
         .route("/follows", get(follows::list).post(follows::follow))
         .route("/follows/{slug}", axum::routing::delete(follows::unfollow))
@@ -67,7 +74,7 @@ async fn api_not_found() -> ApiError {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Stoa API", description = "The forum's resources: accounts, forums, threads, posts and moderation."),
+    info(title = "Stoa API", description = "The forum's resources: accounts, forums, threads, posts, moderation, alerts and juries."),
     paths(
         accounts::create_account,
         accounts::create_session,
@@ -95,6 +102,12 @@ async fn api_not_found() -> ApiError {
         moderation::restore,
         moderation::forum_log,
         moderation::instance_log,
+        juries::raise,
+        juries::duties,
+        juries::case,
+        juries::vote,
+        juries::decline,
+        juries::verdict,
     ),
     modifiers(&BearerAuth),
     tags((name = "stoa"))

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod forums;
+pub mod juries;
 pub mod layout;
 pub mod moderation;
 pub mod threads;
@@ -54,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/f/{slug}/hosts", post(moderation::hosts))
         .route("/f/{slug}/modlog", get(moderation::forum_log))
         .route("/modlog", get(moderation::instance_log))
+        .route("/p/{id}/alert", get(juries::alert_form).post(juries::alert))
+        .route("/jury", get(juries::duties))
+        .route("/jury/{id}", get(juries::case).post(juries::vote))
+        .route("/alerts/{id}", get(juries::verdict))
         .route("/p/{id}/like", post(threads::like))
         .route("/u/{name}", get(accounts::profile))
         .route(

@@ -186,6 +186,8 @@ impl LogEntryView {
             "remove" => format!("removed a post by {member} in"),
             "restore" => format!("restored a post by {member} in"),
             "appoint_host" => format!("appointed {member} a host"),
+            "jury_hide" => format!("hid a post by {member} in"),
+            "jury_leave" => format!("left a post by {member} as it was, in"),
             "dismiss_host" => format!("dismissed {member} as a host"),
             other => other.replace('_', " "),
         };

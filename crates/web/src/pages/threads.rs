@@ -45,10 +45,14 @@ pub struct PostView<'a> {
     pub can_reply: bool,
     /// Whether the viewer may remove or restore it: a host of the forum or an admin.
     pub can_moderate: bool,
+    /// Whether the viewer may alert it to a jury: a member, not its author, in a forum here.
+    pub can_alert: bool,
 }
 
 /// What a removed post's placeholder says.
 pub struct RemovalView {
+    /// "Removed" by a host or an admin, "Hidden" by a jury.
+    pub verb: &'static str,
     pub by: String,
     pub reason: String,
 }
@@ -62,7 +66,13 @@ impl RemovalView {
             Some("admin") => format!("an admin, {name}"),
             _ => format!("a host, {name}"),
         };
+        let verb = if p.removal_kind.as_deref() == Some("jury") {
+            "Hidden"
+        } else {
+            "Removed"
+        };
         Some(RemovalView {
+            verb,
             by,
             reason: p.removal_reason.clone().unwrap_or_default(),
         })
@@ -75,6 +85,7 @@ struct Looker<'a> {
     viewer: Option<&'a stoa_core::Actor>,
     role: Option<moderation::Role>,
     locked: bool,
+    forum_local: bool,
 }
 
 fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>) -> PostView<'a> {
@@ -106,6 +117,9 @@ fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>
         removal,
         can_reply: !looker.locked,
         can_moderate: looker.role.is_some(),
+        can_alert: looker.forum_local
+            && p.removed_at.is_none()
+            && viewer.is_some_and(|viewer| viewer.id != p.author_id),
     }
 }
 
@@ -141,6 +155,7 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         viewer: viewer.as_ref(),
         role,
         locked: header.locked,
+        forum_local: header.forum_local,
     };
     let mut crumbs = forum_crumbs(
         header.group_name.as_deref(),

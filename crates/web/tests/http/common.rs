@@ -116,6 +116,12 @@ impl TestApp {
             false,
         );
         config.authorized_fetch = options.authorized_fetch;
+        // Juries a handful of fresh test members can fill.
+        config.jury = stoa_core::juries::JuryRules {
+            size: 3,
+            min_account_age: chrono::Duration::zero(),
+            deadline: chrono::Duration::hours(24),
+        };
         // Development federation: tests talk to peers on loopback over http.
         let state = AppState::new(db.clone(), config, !options.production_federation)
             .await

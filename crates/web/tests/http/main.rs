@@ -10,6 +10,7 @@ mod federation;
 mod following;
 mod hostile;
 mod inbound_posts;
+mod juries;
 mod lemmy;
 mod moderation;
 mod pages;

@@ -161,3 +161,13 @@ pub fn lemmy(fixture: &str, actor: &Url, base: &str, forum: &str) -> Value {
         .replace("http://enterprise.lemmy.ml/c/main", forum);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// A payload of the fixture corpus (`crates/federation/tests/fixtures`), as it was recorded.
+pub fn fixture(path: &str) -> Value {
+    let path = format!(
+        "{}/../federation/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
