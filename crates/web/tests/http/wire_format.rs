@@ -362,4 +362,37 @@ async fn the_activities_stoa_sends() {
         })
         .await,
     );
+
+    // A post a jury hid: the forum's own Delete, the verdict its summary. The members who may
+    // sit are jo, kim and ada (who wrote elsewhere), so all three are drawn, and two decide.
+    let mut jurors = Vec::new();
+    for name in ["jo", "kim"] {
+        let juror = app.member(name).await;
+        juror.reply(thread, starter, "Reading along.").await;
+        jurors.push(juror);
+    }
+    let pills = alice.reply(thread, starter, "Buy more pills.").await;
+    let (status, alert) = bob
+        .post(
+            &format!("/api/v1/posts/{pills}/alerts"),
+            serde_json::json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "{alert}");
+    for juror in &jurors {
+        juror
+            .post(
+                &format!("/api/v1/jury/{}/vote", alert["id"]),
+                serde_json::json!({"vote": "hide"}),
+            )
+            .await;
+    }
+    let pills_url = app.url(&format!("/p/{pills}"));
+    snapshot(
+        "announce_jury_removal",
+        &sent(&app, "Announce{Delete} of a jury's verdict", |a| {
+            a["object"]["type"] == "Delete" && a["object"]["object"] == pills_url.as_str()
+        })
+        .await,
+    );
 }
