@@ -16,6 +16,7 @@ mod m0009_post_links;
 mod m0010_peer_software;
 mod m0011_moderation;
 mod m0012_juries;
+mod m0013_forum_bans;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_peer_software::Migration),
             Box::new(m0011_moderation::Migration),
             Box::new(m0012_juries::Migration),
+            Box::new(m0013_forum_bans::Migration),
         ]
     }
 }

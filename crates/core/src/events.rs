@@ -85,6 +85,19 @@ pub enum Event {
         member_id: i64,
         appointed: bool,
     },
+    /// A member, here or elsewhere, may no longer post in a forum here, for `reason`, until
+    /// `until` (or for good).
+    MemberBanned {
+        forum_id: i64,
+        member_id: i64,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+    },
+    /// A forum's statement of purpose changed.
+    ForumUpdated { forum_id: i64 },
+    /// A ban is lifted.
+    MemberUnbanned { forum_id: i64, member_id: i64 },
     /// Someone elsewhere follows a forum here: the forum accepts their Follow `follow_id`.
     FollowerAdded {
         forum_id: i64,
@@ -118,14 +131,17 @@ impl Event {
             Event::PostRestored { .. } => "post_restored",
             Event::ThreadLocked { .. } => "thread_locked",
             Event::HostChanged { .. } => "host_changed",
+            Event::MemberBanned { .. } => "member_banned",
+            Event::ForumUpdated { .. } => "forum_updated",
+            Event::MemberUnbanned { .. } => "member_unbanned",
             Event::FollowerAdded { .. } => "follower_added",
             Event::FollowSent { .. } => "follow_sent",
             Event::FollowUndone { .. } => "follow_undone",
         }
     }
 
-    /// The row the event is about: the post, the thread for a lock, the forum for a follow or
-    /// a host.
+    /// The row the event is about: the post, the thread for a lock, the member for a ban, the
+    /// forum for a follow or a host.
     fn subject_id(&self) -> i64 {
         match self {
             Event::ThreadCreated { post_id, .. }
@@ -137,7 +153,11 @@ impl Event {
             | Event::PostRemoved { post_id, .. }
             | Event::PostRestored { post_id, .. } => *post_id,
             Event::ThreadLocked { thread_id, .. } => *thread_id,
+            Event::MemberBanned { member_id, .. } | Event::MemberUnbanned { member_id, .. } => {
+                *member_id
+            }
             Event::HostChanged { forum_id, .. }
+            | Event::ForumUpdated { forum_id }
             | Event::FollowerAdded { forum_id, .. }
             | Event::FollowSent { forum_id, .. }
             | Event::FollowUndone { forum_id, .. } => *forum_id,

@@ -3,7 +3,7 @@
 //! moderation log in one transaction. Who may do what is decided here and nowhere else.
 
 use chrono::{DateTime, Utc};
-use stoa_db::queries::moderation::{self, LogRow, NewAction, Removal};
+use stoa_db::queries::moderation::{self, LogRow, NewAction, NewBan, Removal};
 use stoa_db::queries::{Page, forums, posts, threads, users};
 use stoa_db::{ConnectionTrait, TransactionSession, TransactionTrait, forum, post, thread};
 
@@ -150,6 +150,191 @@ pub async fn set_host<C: ConnectionTrait + TransactionTrait>(
     events::record(&txn, actor.id, &event, now).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Rewrites a forum's statement of purpose, which keeps it on its subject. Hosts and admins.
+#[tracing::instrument(skip(db, purpose), fields(actor = actor.id))]
+pub async fn set_purpose<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let purpose = purpose.trim();
+    if purpose.chars().count() > crate::forums::PURPOSE_MAX {
+        return Err(CoreError::invalid(
+            "purpose",
+            format!(
+                "a statement of purpose has at most {} characters",
+                crate::forums::PURPOSE_MAX
+            ),
+        ));
+    }
+    let txn = stoa_db::begin_write(db).await?;
+    let forum = crate::forums::find_local(&txn, forum_slug).await?;
+    let role = require_role(&txn, actor, forum.id).await?;
+    if forum.purpose == purpose {
+        return Ok(());
+    }
+    forums::set_purpose(&txn, forum.id, purpose).await?;
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(forum.id),
+            action: "edit_purpose",
+            actor_id: Some(actor.id),
+            actor_role: role.word(),
+            thread_id: None,
+            post_id: None,
+            member_id: None,
+            reason: Some(purpose),
+            now,
+        },
+    )
+    .await?;
+    let event = Event::ForumUpdated { forum_id: forum.id };
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A ban to write: why, and until when (`None`: for good).
+#[derive(Debug, Clone, Copy)]
+pub struct Ban<'a> {
+    pub reason: &'a str,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Bans a member — here or elsewhere, by name (`name` or `name@host`) — from posting in a forum
+/// here (`Some`), or lifts the ban (`None`). Hosts and admins; the forum's hosts and the admins
+/// themselves cannot be banned.
+#[tracing::instrument(skip(db, ban), fields(actor = actor.id))]
+pub async fn set_ban<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    member_name: &str,
+    ban: Option<Ban<'_>>,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    let why = ban.map(|b| reason(b.reason)).transpose()?;
+    if let Some(until) = ban.and_then(|b| b.until)
+        && until <= now
+    {
+        return Err(CoreError::invalid("until", "a ban ends in the future"));
+    }
+    let txn = stoa_db::begin_write(db).await?;
+    let forum = crate::forums::find_local(&txn, forum_slug).await?;
+    let role = require_role(&txn, actor, forum.id).await?;
+    let member = users::by_name(&txn, member_name.trim().trim_start_matches('@'))
+        .await?
+        .ok_or(CoreError::NotFound("member"))?;
+    let event = match (ban, why) {
+        (Some(ban), Some(why)) => {
+            if member.is_admin || moderation::is_host(&txn, forum.id, member.id).await? {
+                return Err(CoreError::Forbidden(
+                    "The forum's hosts and the admins cannot be banned from it.",
+                ));
+            }
+            moderation::ban(
+                &txn,
+                NewBan {
+                    forum_id: forum.id,
+                    user_id: member.id,
+                    reason: why,
+                    by: actor.id,
+                    now,
+                    until: ban.until,
+                },
+            )
+            .await?;
+            Event::MemberBanned {
+                forum_id: forum.id,
+                member_id: member.id,
+                reason: why.to_owned(),
+                until: ban.until,
+            }
+        }
+        _ => {
+            if !moderation::unban(&txn, forum.id, member.id).await? {
+                return Err(CoreError::Conflict(
+                    "This member is not banned here.".into(),
+                ));
+            }
+            Event::MemberUnbanned {
+                forum_id: forum.id,
+                member_id: member.id,
+            }
+        }
+    };
+    let (action, logged) = match (&event, ban) {
+        (
+            Event::MemberBanned { reason, .. },
+            Some(Ban {
+                until: Some(until), ..
+            }),
+        ) => (
+            "ban",
+            Some(format!(
+                "{reason} (until {})",
+                until.format("%Y-%m-%d %H:%M UTC")
+            )),
+        ),
+        (Event::MemberBanned { reason, .. }, _) => ("ban", Some(reason.clone())),
+        _ => ("unban", None),
+    };
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(forum.id),
+            action,
+            actor_id: Some(actor.id),
+            actor_role: role.word(),
+            thread_id: None,
+            post_id: None,
+            member_id: Some(member.id),
+            reason: logged.as_deref(),
+            now,
+        },
+    )
+    .await?;
+    events::record(&txn, actor.id, &event, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether a member may post in a forum at `now`: not while a ban on them there is in force.
+pub async fn ensure_not_banned<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    member_id: i64,
+    now: DateTime<Utc>,
+) -> CoreResult<()> {
+    if moderation::banned(db, &[forum_id], &[member_id], now)
+        .await?
+        .is_empty()
+    {
+        Ok(())
+    } else {
+        Err(BANNED)
+    }
+}
+
+/// The refusal a banned member's post gets.
+pub const BANNED: CoreError = CoreError::Forbidden("you are banned from this forum");
+
+/// A forum and its bans in force, with the members' names, for its hosts and the admins.
+pub async fn bans<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    forum_slug: &str,
+    now: DateTime<Utc>,
+) -> CoreResult<(forum::Model, Vec<(stoa_db::forum_ban::Model, String)>)> {
+    let forum = crate::forums::find_local(db, forum_slug).await?;
+    require_role(db, actor, forum.id).await?;
+    let bans = moderation::bans_in(db, forum.id, now).await?;
+    Ok((forum, bans))
 }
 
 /// Locks a thread (no more replies, from here or elsewhere) or unlocks it. Hosts and admins.

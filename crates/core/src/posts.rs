@@ -88,6 +88,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         .await?
         .ok_or(CoreError::NotFound("forum"))?;
     let now = Utc::now();
+    crate::moderation::ensure_not_banned(&txn, forum.id, actor.id, now).await?;
     let written = content.stored_at(now);
     let thread = threads::insert(
         &txn,

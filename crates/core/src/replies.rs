@@ -9,8 +9,8 @@
 //! waiting and stores them together with [`write`]; each sender gets its own answer only after
 //! the batch is committed, so an inbox that answers "accepted" has stored it.
 //!
-//! The rules, in one place: the thread exists and is not locked; the parent post is in that
-//! thread; the body is within limits (a [`Content`] cannot be made otherwise) and not blank; a
+//! The rules, in one place: the thread exists and is not locked; its author is not banned from
+//! its forum; the parent post is in that thread; the body is within limits (a [`Content`] cannot be made otherwise) and not blank; a
 //! post from elsewhere is stored once, however often its id arrives; a reply keeps the time it
 //! says it was written, never later than now; counters and the outbox event are written in the
 //! same transaction as the post.
@@ -110,6 +110,14 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
+    // Bans in force on these authors in these threads' forums: one statement for the batch.
+    let forum_ids = dedup(thread_rows.values().map(|t| t.forum_id));
+    let author_ids = dedup(replies.iter().map(|r| r.author.id));
+    let banned: HashSet<(i64, i64)> =
+        stoa_db::queries::moderation::banned(&txn, &forum_ids, &author_ids, now)
+            .await?
+            .into_iter()
+            .collect();
     let ap_ids: Vec<&str> = replies.iter().filter_map(|r| r.content.ap_id()).collect();
     let mut stored: HashMap<String, Created> = if ap_ids.is_empty() {
         HashMap::new()
@@ -139,7 +147,7 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             _ if reply.content.is_blank() => {
                 Err(CoreError::invalid("content", "a post needs some text"))
             }
-            ap_id => place(reply, &thread_rows, &parents, now).map(|placed| match ap_id {
+            ap_id => place(reply, &thread_rows, &parents, &banned, now).map(|placed| match ap_id {
                 Some(ap_id) => seen.insert(ap_id).then_some(placed),
                 None => Some(placed),
             }),
@@ -325,6 +333,7 @@ fn place(
     reply: &NewReply,
     threads: &HashMap<i64, thread::Model>,
     parents: &HashMap<i64, stoa_db::post::Model>,
+    banned: &HashSet<(i64, i64)>,
     now: DateTime<Utc>,
 ) -> CoreResult<Placed> {
     let parent = |id: i64| parents.get(&id).ok_or(CoreError::NotFound("parent post"));
@@ -355,6 +364,9 @@ fn place(
     };
     if thread.locked {
         return Err(CoreError::Forbidden("this thread is locked"));
+    }
+    if banned.contains(&(thread.forum_id, reply.author.id)) {
+        return Err(crate::moderation::BANNED);
     }
     Ok(Placed {
         forum_id: thread.forum_id,

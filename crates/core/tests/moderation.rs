@@ -432,3 +432,237 @@ async fn only_admins_appoint_and_dismiss_hosts() {
         .collect();
     assert_eq!(changes, [(otto, true), (otto, false)]);
 }
+
+/// A banned member — here or elsewhere — reads but does not post in the forum: no thread, no
+/// reply from here, no reply from their server, while the ban is in force; elsewhere they post
+/// as before. Only hosts and admins ban, never a host or an admin, with a reason and an end in
+/// the future; a ban and its lifting are logged and told to the outbox.
+#[tokio::test]
+async fn a_banned_member_reads_but_does_not_post_in_the_forum() {
+    use chrono::Duration;
+    use stoa_core::moderation::Ban;
+
+    let world = World::new().await;
+    let cast = cast(&world).await;
+    let now = Utc::now();
+    let ban = |reason: &'static str, until| Some(Ban { reason, until });
+
+    for (who, target, allowed) in [
+        (Who::Other, "ada", false),
+        (Who::StrangerHost, "ada", false),
+        (Who::Host, "root", false),
+        (Who::Admin, "helen", false),
+    ] {
+        let refused = moderation::set_ban(
+            &world.db,
+            who.actor(&world, &cast),
+            "books",
+            target,
+            ban("Spam.", None),
+            now,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(CoreError::Forbidden(_))) != allowed,
+            "{who:?} bans {target}: {refused:?}"
+        );
+    }
+    let no_reason =
+        moderation::set_ban(&world.db, &cast.host, "books", "ada", ban(" ", None), now).await;
+    assert!(matches!(
+        no_reason,
+        Err(CoreError::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+    let past = moderation::set_ban(
+        &world.db,
+        &cast.host,
+        "books",
+        "ada",
+        ban("Spam.", Some(now - Duration::hours(1))),
+        now,
+    )
+    .await;
+    assert!(matches!(
+        past,
+        Err(CoreError::Invalid { field: "until", .. })
+    ));
+    assert!(log(&world).await.iter().all(|r| r.action != "ban"));
+
+    // The host bans ada for a week, and bo (elsewhere) until lifted.
+    moderation::set_ban(
+        &world.db,
+        &cast.host,
+        "books",
+        "ada",
+        ban("Spam.", Some(now + Duration::days(7))),
+        now,
+    )
+    .await
+    .unwrap();
+    moderation::set_ban(
+        &world.db,
+        &cast.admin,
+        "books",
+        "bo@elsewhere.example",
+        ban("Abuse.", None),
+        now,
+    )
+    .await
+    .unwrap();
+
+    let thread = world.thread("open");
+    let here = replies::reply(&world.db, &world.member, thread, world.post("open/1"), "Hi").await;
+    assert!(
+        matches!(here, Err(CoreError::Forbidden(m)) if m.contains("banned")),
+        "{here:?}"
+    );
+    let started =
+        stoa_core::posts::create_thread(&world.db, &world.member, "books", "New", "Text.").await;
+    assert!(
+        matches!(started, Err(CoreError::Forbidden(_))),
+        "{started:?}"
+    );
+    let from_elsewhere = replies::write(
+        &world.db,
+        &[NewReply {
+            author: world.remote.clone(),
+            target: ReplyTarget::Post(world.post("open/1")),
+            content: Content::remote(
+                "<p>Still here.</p>",
+                None,
+                "https://elsewhere.example/notes/9",
+            )
+            .unwrap(),
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(from_elsewhere[0], Err(CoreError::Forbidden(_))),
+        "{from_elsewhere:?}"
+    );
+    // In another forum ada posts as before.
+    stoa_core::posts::create_thread(&world.db, &world.member, "poems", "Verse", "Text.")
+        .await
+        .unwrap();
+
+    let actions: Vec<(String, Option<String>)> = log(&world)
+        .await
+        .into_iter()
+        .filter(|r| r.action.contains("ban"))
+        .map(|r| (r.member_name.unwrap_or_default(), r.reason))
+        .collect();
+    assert_eq!(actions.len(), 2);
+    assert_eq!(
+        actions[0],
+        ("bo@elsewhere.example".to_owned(), Some("Abuse.".to_owned()))
+    );
+    assert!(
+        actions[1]
+            .1
+            .as_deref()
+            .unwrap()
+            .starts_with("Spam. (until ")
+    );
+    assert!(
+        moderation_events_of(&world, "member_banned").await == 2,
+        "each ban is told to the outbox"
+    );
+
+    // Lifted, ada posts again; lifting twice is a conflict. An expired ban stops nothing.
+    moderation::set_ban(&world.db, &cast.host, "books", "ada", None, now)
+        .await
+        .unwrap();
+    let again = moderation::set_ban(&world.db, &cast.host, "books", "ada", None, now).await;
+    assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
+    replies::reply(
+        &world.db,
+        &world.member,
+        thread,
+        world.post("open/1"),
+        "Back.",
+    )
+    .await
+    .unwrap();
+    let later = now + Duration::days(8);
+    let bans = moderation::bans(&world.db, &cast.host, "books", later)
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(bans.len(), 1, "bo's ban has no end");
+    assert_eq!(moderation_events_of(&world, "member_unbanned").await, 1);
+}
+
+async fn moderation_events_of(world: &World, kind: &str) -> usize {
+    outbox::pending(&world.db, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == kind)
+        .count()
+}
+
+/// The forum's hosts and the admins rewrite its statement of purpose; nobody else does, and
+/// not beyond its limit. The change is logged with the new words and told to the outbox.
+#[tokio::test]
+async fn hosts_rewrite_the_statement_of_purpose() {
+    let world = World::new().await;
+    let cast = cast(&world).await;
+    let now = Utc::now();
+    for who in [Who::Author, Who::Other, Who::StrangerHost] {
+        let refused = moderation::set_purpose(
+            &world.db,
+            who.actor(&world, &cast),
+            "books",
+            "Anything.",
+            now,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(CoreError::Forbidden(_))),
+            "{who:?}: {refused:?}"
+        );
+    }
+    let long = "x".repeat(stoa_core::forums::PURPOSE_MAX + 1);
+    let too_long = moderation::set_purpose(&world.db, &cast.host, "books", &long, now).await;
+    assert!(matches!(
+        too_long,
+        Err(CoreError::Invalid {
+            field: "purpose",
+            ..
+        })
+    ));
+    moderation::set_purpose(
+        &world.db,
+        &cast.host,
+        "books",
+        "  Books, read and discussed. ",
+        now,
+    )
+    .await
+    .unwrap();
+    let forum = forums::by_slug(&world.db, "books").await.unwrap().unwrap();
+    assert_eq!(forum.purpose, "Books, read and discussed.");
+    let entry = log(&world)
+        .await
+        .into_iter()
+        .find(|r| r.action == "edit_purpose")
+        .expect("logged");
+    assert_eq!(entry.reason.as_deref(), Some("Books, read and discussed."));
+    assert_eq!(moderation_events_of(&world, "forum_updated").await, 1);
+    // The same words again change nothing.
+    moderation::set_purpose(
+        &world.db,
+        &cast.admin,
+        "books",
+        "Books, read and discussed.",
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(moderation_events_of(&world, "forum_updated").await, 1);
+}

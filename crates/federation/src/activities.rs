@@ -19,6 +19,7 @@ pub enum Kind {
     Accept,
     Add,
     Announce,
+    Block,
     Create,
     Delete,
     Follow,
@@ -36,6 +37,7 @@ impl Kind {
             Kind::Accept => "accept",
             Kind::Add => "add",
             Kind::Announce => "announce",
+            Kind::Block => "block",
             Kind::Create => "create",
             Kind::Delete => "delete",
             Kind::Follow => "follow",
@@ -77,6 +79,9 @@ pub struct Outgoing<O> {
     /// When it happened, where a list of past activities says (an outbox).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<chrono::DateTime<chrono::Utc>>,
+    /// When a ban (`Block`) ends, as Lemmy writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl<O> Outgoing<O> {
@@ -94,6 +99,7 @@ impl<O> Outgoing<O> {
             cc: Vec::new(),
             audience: None,
             published: None,
+            expires: None,
         }
     }
 
@@ -121,6 +127,11 @@ impl<O> Outgoing<O> {
 
     pub fn with_target(mut self, target: Url) -> Self {
         self.target = Some(target);
+        self
+    }
+
+    pub fn expires(mut self, at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.expires = at;
         self
     }
 

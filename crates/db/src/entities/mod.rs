@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod delivery;
 pub mod forum;
+pub mod forum_ban;
 pub mod forum_follower;
 pub mod forum_group;
 pub mod forum_host;

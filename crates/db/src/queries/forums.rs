@@ -377,3 +377,17 @@ pub async fn record_deleted_post<C: ConnectionTrait>(db: &C, forum_id: i64) -> R
         .await?;
     Ok(())
 }
+
+/// Replaces a forum's statement of purpose.
+pub async fn set_purpose<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    purpose: &str,
+) -> Result<(), DbErr> {
+    forum::Entity::update_many()
+        .col_expr(forum::Column::Purpose, Expr::value(purpose))
+        .filter(forum::Column::Id.eq(forum_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{Page, fetch_all};
-use crate::{forum, forum_host, mod_action, post, thread, user};
+use crate::{forum, forum_ban, forum_host, mod_action, post, thread, user};
 
 pub async fn is_host<C: ConnectionTrait>(
     db: &C,
@@ -88,6 +88,101 @@ pub async fn set_removal<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// A ban as it is written.
+pub struct NewBan<'a> {
+    pub forum_id: i64,
+    pub user_id: i64,
+    pub reason: &'a str,
+    pub by: i64,
+    pub now: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Bans a member from a forum, replacing an earlier ban of theirs there.
+pub async fn ban<C: ConnectionTrait>(db: &C, new: NewBan<'_>) -> Result<(), DbErr> {
+    unban(db, new.forum_id, new.user_id).await?;
+    forum_ban::ActiveModel {
+        forum_id: Set(new.forum_id),
+        user_id: Set(new.user_id),
+        reason: Set(new.reason.to_owned()),
+        banned_by: Set(Some(new.by)),
+        created_at: Set(new.now),
+        expires_at: Set(new.until),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Lifts a ban; whether there was one.
+pub async fn unban<C: ConnectionTrait>(db: &C, forum_id: i64, user_id: i64) -> Result<bool, DbErr> {
+    let done = forum_ban::Entity::delete_many()
+        .filter(forum_ban::Column::ForumId.eq(forum_id))
+        .filter(forum_ban::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected > 0)
+}
+
+/// The bans in force at `now` on these authors in these forums, as (forum, member) pairs: one
+/// statement for a whole batch of posts.
+pub async fn banned<C: ConnectionTrait>(
+    db: &C,
+    forum_ids: &[i64],
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i64)>, DbErr> {
+    if forum_ids.is_empty() || user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    forum_ban::Entity::find()
+        .select_only()
+        .columns([forum_ban::Column::ForumId, forum_ban::Column::UserId])
+        .filter(forum_ban::Column::ForumId.is_in(forum_ids.iter().copied()))
+        .filter(forum_ban::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(
+            forum_ban::Column::ExpiresAt
+                .is_null()
+                .or(forum_ban::Column::ExpiresAt.gt(now)),
+        )
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// A forum's bans in force at `now`, with the banned members' names, newest first.
+pub async fn bans_in<C: ConnectionTrait>(
+    db: &C,
+    forum_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<(forum_ban::Model, String)>, DbErr> {
+    let bans = forum_ban::Entity::find()
+        .filter(forum_ban::Column::ForumId.eq(forum_id))
+        .filter(
+            forum_ban::Column::ExpiresAt
+                .is_null()
+                .or(forum_ban::Column::ExpiresAt.gt(now)),
+        )
+        .order_by_desc(forum_ban::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = bans.iter().map(|b| b.user_id).collect();
+    let names: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Name])
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(bans
+        .into_iter()
+        .filter_map(|ban| {
+            let name = names.iter().find(|(id, _)| *id == ban.user_id)?.1.clone();
+            Some((ban, name))
+        })
+        .collect())
 }
 
 /// One act for the log.

@@ -114,7 +114,10 @@ async fn broadcast<C: ConnectionTrait>(
         Event::PostRemoved { .. }
         | Event::PostRestored { .. }
         | Event::ThreadLocked { .. }
-        | Event::HostChanged { .. } => {
+        | Event::HostChanged { .. }
+        | Event::MemberBanned { .. }
+        | Event::MemberUnbanned { .. }
+        | Event::ForumUpdated { .. } => {
             return moderation::announce(data, txn, event, &parsed, audiences).await;
         }
         Event::ThreadCreated {
@@ -401,7 +404,10 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
         | Event::PostRemoved { .. }
         | Event::PostRestored { .. }
         | Event::ThreadLocked { .. }
-        | Event::HostChanged { .. } => Ok(()),
+        | Event::HostChanged { .. }
+        | Event::MemberBanned { .. }
+        | Event::MemberUnbanned { .. }
+        | Event::ForumUpdated { .. } => Ok(()),
     }
 }
 

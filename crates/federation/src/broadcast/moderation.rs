@@ -1,7 +1,8 @@
 //! Moderation in a forum here, announced by the forum to its followers in the shapes Lemmy,
 //! PieFed and Mbin read: a removal is the moderator's `Delete` with a `summary` (the reason), a
 //! restore its `Undo`; a lock is `Lock`, an unlock `Undo{Lock}`; a new host is `Add` to the
-//! forum's `moderators` collection, a dismissed one `Remove`. Moderation of content in forums
+//! forum's `moderators` collection, a dismissed one `Remove`; a ban is `Block` with the forum as
+//! `target`, its lifting `Undo{Block}`; a new statement of purpose is `Update{Group}`. Moderation of content in forums
 //! elsewhere stays here: it is not ours to announce.
 
 use stoa_core::events::Event;
@@ -27,7 +28,10 @@ pub(super) async fn announce<C: ConnectionTrait>(
         Event::PostRemoved { forum_id, .. }
         | Event::PostRestored { forum_id, .. }
         | Event::ThreadLocked { forum_id, .. }
-        | Event::HostChanged { forum_id, .. } => *forum_id,
+        | Event::HostChanged { forum_id, .. }
+        | Event::MemberBanned { forum_id, .. }
+        | Event::MemberUnbanned { forum_id, .. }
+        | Event::ForumUpdated { forum_id } => *forum_id,
         _ => return Ok(()),
     };
     let Some((forum, inboxes)) = audiences.get(txn, forum_id).await? else {
@@ -136,8 +140,126 @@ pub(super) async fn announce<C: ConnectionTrait>(
                 .in_forum(&forum_url, None);
             told.send(change).await
         }
+        Event::ForumUpdated { .. } => {
+            // The forum as it is now: a later edit sends its own Update.
+            let Some(group) = crate::actors::group(urls, &forum) else {
+                return Ok(());
+            };
+            let id = activity_url(&moderator_url, "update-forum", event.id)?;
+            let update = Outgoing::new(Kind::Update, id, moderator_url, group.inner().clone())
+                .in_forum(&forum_url, None);
+            told.send(update).await
+        }
+        Event::MemberBanned {
+            member_id,
+            reason,
+            until,
+            ..
+        } => {
+            let Some(member) = member_url(txn, urls, *member_id).await? else {
+                return Ok(());
+            };
+            let id = activity_url(&moderator_url, "block", event.id)?;
+            told.send(block(
+                id,
+                &moderator_url,
+                member,
+                &forum_url,
+                reason,
+                *until,
+            ))
+            .await
+        }
+        Event::MemberUnbanned { member_id, .. } => {
+            let Some(member) = member_url(txn, urls, *member_id).await? else {
+                return Ok(());
+            };
+            let Some((banning, banner)) =
+                earlier_ban(txn, urls, forum_id, *member_id, event.id, &forum_url).await?
+            else {
+                return Ok(());
+            };
+            let (reason, until) = match serde_json::from_str::<Event>(&banning.payload) {
+                Ok(Event::MemberBanned { reason, until, .. }) => (reason, until),
+                _ => (String::new(), None),
+            };
+            let ban = block(
+                activity_url(&banner, "block", banning.id)?,
+                &banner,
+                member,
+                &forum_url,
+                &reason,
+                until,
+            );
+            let id = activity_url(&moderator_url, "undo-block", event.id)?;
+            told.send(activities::undo(id, &moderator_url, ban, &forum_url))
+                .await
+        }
         _ => Ok(()),
     }
+}
+
+/// A moderator's `Block` of a member in a forum — a ban from it, as Lemmy sends one: `target`
+/// the forum, `summary` the reason, `expires` its end.
+fn block(
+    id: Url,
+    moderator: &Url,
+    member: Url,
+    forum: &Url,
+    reason: &str,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Outgoing<Url> {
+    Outgoing::new(Kind::Block, id, moderator.clone(), member)
+        .with_target(forum.clone())
+        .with_summary(reason)
+        .expires(until)
+        .in_forum(forum, None)
+}
+
+/// A member's actor id: here, or on their own server.
+async fn member_url<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    member_id: i64,
+) -> Result<Option<Url>, FedError> {
+    let Some(member) = users::by_id(txn, member_id).await? else {
+        return Ok(None);
+    };
+    if member.local {
+        return Ok(Some(urls.user(&member.name)));
+    }
+    Ok(member.ap_id.as_deref().and_then(|id| Url::parse(id).ok()))
+}
+
+/// The ban an unban takes back: the latest ban of this member in this forum before it (a
+/// member's ban events name the member; bans in other forums are passed over).
+async fn earlier_ban<C: ConnectionTrait>(
+    txn: &C,
+    urls: &crate::urls::Urls,
+    forum_id: i64,
+    member_id: i64,
+    before: i64,
+    forum: &Url,
+) -> Result<Option<(outbox_event::Model, Url)>, FedError> {
+    let mut before = before;
+    // Bounded: a member banned in many forums in turn is not searched without end.
+    for _ in 0..50 {
+        let Some(found) =
+            outbox::latest_event_before(txn, "member_banned", None, member_id, before).await?
+        else {
+            return Ok(None);
+        };
+        if matches!(
+            serde_json::from_str::<Event>(&found.payload),
+            Ok(Event::MemberBanned { forum_id: f, .. }) if f == forum_id
+        ) {
+            return Ok(acted_as(txn, urls, &found, forum)
+                .await?
+                .map(|actor| (found, actor)));
+        }
+        before = found.id;
+    }
+    Ok(None)
 }
 
 /// A moderator's `Lock` of a thread (its first post's object), public and in the forum.

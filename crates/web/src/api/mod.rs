@@ -32,13 +32,21 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/users/{name}", get(accounts::user))
         .route("/forums", get(forums::list))
-        .route("/forums/{slug}", get(forums::forum))
+        .route(
+            "/forums/{slug}",
+            get(forums::forum).patch(moderation::edit_forum),
+        )
         .route("/forums/{slug}/threads", post(threads::create_thread))
         .route(
             "/forums/{slug}/hosts/{name}",
             put(moderation::appoint_host).delete(moderation::dismiss_host),
         )
         .route("/forums/{slug}/modlog", get(moderation::forum_log))
+        .route("/forums/{slug}/bans", get(moderation::bans))
+        .route(
+            "/forums/{slug}/bans/{name}",
+            put(moderation::ban).delete(moderation::unban),
+        )
         .route("/modlog", get(moderation::instance_log))
         .route(
             "/threads/{id}/lock",
@@ -102,6 +110,10 @@ async fn api_not_found() -> ApiError {
         moderation::restore,
         moderation::forum_log,
         moderation::instance_log,
+        moderation::ban,
+        moderation::unban,
+        moderation::edit_forum,
+        moderation::bans,
         juries::raise,
         juries::duties,
         juries::case,

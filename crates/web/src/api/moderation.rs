@@ -1,5 +1,5 @@
-//! API: moderation by a forum's hosts and the admins — hosts, locks, removals — and the public
-//! moderation log.
+//! API: moderation by a forum's hosts and the admins — hosts, locks, removals, bans — and the
+//! public moderation log.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -227,4 +227,137 @@ pub async fn instance_log(
     Query(params): Query<PageParams>,
 ) -> Result<Json<Log>, ApiError> {
     Ok(Json(log(&state, None, &params).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BanInput {
+    /// Why; shown in the moderation log.
+    pub reason: String,
+    /// When the ban ends; none: until lifted.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Bans a member (`name`, or `name@host` for someone elsewhere) from posting in a forum, for a
+/// reason and until a time or until lifted; a later ban replaces an earlier one. Hosts and
+/// admins; hosts and admins cannot be banned.
+#[utoipa::path(put, path = "/api/v1/forums/{slug}/bans/{name}", request_body = BanInput,
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "forum slug"),
+           ("name" = String, Path, description = "a member, here or elsewhere")),
+    responses(
+        (status = 204, description = "the member is banned"),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, description = "not a host of the forum nor an admin, or a host or admin named", body = ApiErrorBody),
+        (status = 404, description = "no such forum or member", body = ApiErrorBody),
+        (status = 422, description = "no reason, or an end in the past", body = ApiErrorBody)))]
+pub async fn ban(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path((slug, name)): Path<(String, String)>,
+    ApiJson(input): ApiJson<BanInput>,
+) -> Result<StatusCode, ApiError> {
+    let ban = moderation::Ban {
+        reason: &input.reason,
+        until: input.until,
+    };
+    moderation::set_ban(
+        &state.db,
+        &member.actor(),
+        &slug,
+        &name,
+        Some(ban),
+        Utc::now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lifts a member's ban from a forum. Hosts and admins.
+#[utoipa::path(delete, path = "/api/v1/forums/{slug}/bans/{name}",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "forum slug"),
+           ("name" = String, Path, description = "a member, here or elsewhere")),
+    responses(
+        (status = 204, description = "the ban is lifted"),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody),
+        (status = 409, description = "not banned", body = ApiErrorBody)))]
+pub async fn unban(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path((slug, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    moderation::set_ban(&state.db, &member.actor(), &slug, &name, None, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BanEntry {
+    pub member: String,
+    pub reason: String,
+    pub since: DateTime<Utc>,
+    /// None: until lifted.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A forum's bans in force. Hosts and admins.
+#[utoipa::path(get, path = "/api/v1/forums/{slug}/bans",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "forum slug")),
+    responses(
+        (status = 200, body = [BanEntry]),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn bans(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<BanEntry>>, ApiError> {
+    let (_, bans) = moderation::bans(&state.db, &member.actor(), &slug, Utc::now()).await?;
+    Ok(Json(
+        bans.into_iter()
+            .map(|(ban, name)| BanEntry {
+                member: name,
+                reason: ban.reason,
+                since: ban.created_at,
+                until: ban.expires_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ForumChanges {
+    /// The statement of purpose, at most 2,000 characters.
+    pub purpose: String,
+}
+
+/// Rewrites a forum's statement of purpose. Hosts and admins.
+#[utoipa::path(patch, path = "/api/v1/forums/{slug}", request_body = ForumChanges,
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "forum slug")),
+    responses(
+        (status = 204, description = "changed"),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, description = "not a host of the forum nor an admin", body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody),
+        (status = 422, description = "too long", body = ApiErrorBody)))]
+pub async fn edit_forum(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<ForumChanges>,
+) -> Result<StatusCode, ApiError> {
+    moderation::set_purpose(
+        &state.db,
+        &member.actor(),
+        &slug,
+        &input.purpose,
+        Utc::now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -168,6 +168,8 @@ struct ForumPage {
     hosts: Vec<String>,
     /// Whether the viewer appoints and dismisses hosts: an admin.
     can_appoint: bool,
+    /// Whether the viewer bans members from the forum: a host of it or an admin.
+    can_ban: bool,
     remote: Option<RemoteForumView>,
     threads: Vec<ThreadRowView>,
     show_forum: bool,
@@ -240,6 +242,11 @@ pub async fn forum(
         purpose: view.forum.purpose,
         thread_count: view.forum.thread_count,
         post_count: view.forum.post_count,
+        // The forum's hosts are listed on the page already: no query to know one is looking.
+        can_ban: ctx.viewer.0.as_ref().is_some_and(|m| {
+            let actor = m.actor();
+            actor.is_admin || view.hosts.contains(&actor.name)
+        }),
         hosts: view.hosts,
         can_appoint: ctx.viewer.0.as_ref().is_some_and(|m| m.actor().is_admin),
         threads: thread_rows(view.threads.items),

@@ -54,6 +54,11 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{id}/restore", post(moderation::restore))
         .route("/f/{slug}/hosts", post(moderation::hosts))
         .route("/f/{slug}/modlog", get(moderation::forum_log))
+        .route("/f/{slug}/purpose", post(moderation::purpose))
+        .route(
+            "/f/{slug}/bans",
+            get(moderation::bans).post(moderation::ban),
+        )
         .route("/modlog", get(moderation::instance_log))
         .route("/p/{id}/alert", get(juries::alert_form).post(juries::alert))
         .route("/jury", get(juries::duties))

@@ -1,10 +1,12 @@
 //! The forms of a forum's hosts and the admins — lock a thread, remove and restore a post,
-//! appoint and dismiss hosts — and the public moderation log of a forum and of the instance.
+//! appoint and dismiss hosts, ban members — and the public moderation log of a forum and of the
+//! instance.
 
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
 use serde::Deserialize;
 use stoa_core::{CoreError, moderation};
 use stoa_db::queries::moderation::LogRow;
@@ -189,6 +191,9 @@ impl LogEntryView {
             "jury_hide" => format!("hid a post by {member} in"),
             "jury_leave" => format!("left a post by {member} as it was, in"),
             "dismiss_host" => format!("dismissed {member} as a host"),
+            "ban" => format!("banned {member} from the forum"),
+            "unban" => format!("lifted the ban on {member}"),
+            "edit_purpose" => "rewrote the statement of purpose".to_owned(),
             other => other.replace('_', " "),
         };
         let href = match (row.thread_id, row.post_id) {
@@ -264,4 +269,150 @@ pub async fn instance_log(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     log_page(ctx, None, query).await
+}
+
+/// A ban as the bans page lists it.
+pub struct BanView {
+    pub name: String,
+    pub reason: String,
+    /// "until 2027-01-05 12:00 UTC" or "until lifted".
+    pub until: String,
+}
+
+#[derive(Template)]
+#[template(path = "bans.html")]
+struct BansPage {
+    layout: Layout,
+    slug: String,
+    forum_name: String,
+    bans: Vec<BanView>,
+    name: String,
+    reason: String,
+    days: String,
+    error: Option<String>,
+}
+
+async fn bans_page(
+    ctx: &PageCtx,
+    slug: &str,
+    form: Option<&BanForm>,
+    error: Option<String>,
+) -> Result<BansPage, PageError> {
+    let member = ctx.require_member(&format!("/f/{slug}/bans"))?;
+    let (forum, bans) = moderation::bans(&ctx.state.db, &member.actor(), slug, Utc::now()).await?;
+    let mut crumbs = forum_crumbs(None, Some((&forum.name, &forum.slug)));
+    crumbs.push(Crumb::here("Bans"));
+    Ok(BansPage {
+        layout: ctx.layout(format!("Bans in {}", forum.name), crumbs),
+        slug: forum.slug,
+        forum_name: forum.name,
+        bans: bans
+            .into_iter()
+            .map(|(ban, name)| BanView {
+                name,
+                reason: ban.reason,
+                until: match ban.expires_at {
+                    Some(at) => format!("until {}", time_format::absolute(at)),
+                    None => "until lifted".to_owned(),
+                },
+            })
+            .collect(),
+        name: form.map(|f| f.name.clone()).unwrap_or_default(),
+        reason: form.map(|f| f.reason.clone()).unwrap_or_default(),
+        days: form.map(|f| f.days.clone()).unwrap_or_default(),
+        error,
+    })
+}
+
+pub async fn bans(ctx: PageCtx, Path(slug): Path<String>) -> Result<Response, PageError> {
+    render(&bans_page(&ctx, &slug, None, None).await?)
+}
+
+#[derive(Deserialize)]
+pub struct BanForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    reason: String,
+    /// Whole days, or empty for a ban until lifted.
+    #[serde(default)]
+    days: String,
+    /// `ban` or `lift`.
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn ban(
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<BanForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/f/{slug}/bans");
+    let member = ctx.require_member(&back)?;
+    ctx.verify_csrf(&form.csrf)?;
+    let now = Utc::now();
+    let ban = match form.action.as_str() {
+        "lift" => None,
+        "ban" => {
+            let days = form.days.trim();
+            let until = if days.is_empty() {
+                None
+            } else {
+                match days.parse::<i64>() {
+                    Ok(days @ 1..=3650) => Some(now + chrono::Duration::days(days)),
+                    _ => {
+                        let error = "days: a whole number from 1 to 3650, or empty".to_owned();
+                        let page = bans_page(&ctx, &slug, Some(&form), Some(error)).await?;
+                        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+                    }
+                }
+            };
+            Some(moderation::Ban {
+                reason: &form.reason,
+                until,
+            })
+        }
+        _ => return Err(PageError::BadRequest("action: ban or lift".into())),
+    };
+    let done =
+        moderation::set_ban(&ctx.state.db, &member.actor(), &slug, &form.name, ban, now).await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(
+            err @ (CoreError::Invalid { .. } | CoreError::Conflict(_) | CoreError::NotFound(_)),
+        ) => {
+            let page = bans_page(&ctx, &slug, Some(&form), Some(err.to_string())).await?;
+            render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PurposeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+}
+
+pub async fn purpose(
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<PurposeForm>,
+) -> Result<Response, PageError> {
+    let back = format!("/f/{slug}");
+    let member = ctx.require_member(&back)?;
+    ctx.verify_csrf(&form.csrf)?;
+    moderation::set_purpose(
+        &ctx.state.db,
+        &member.actor(),
+        &slug,
+        &form.purpose,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Redirect::to(&back).into_response())
 }

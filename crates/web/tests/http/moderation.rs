@@ -275,3 +275,186 @@ async fn hosts_moderate_from_the_pages_and_everyone_reads_the_log() {
             .contains("Buy my pills.")
     );
 }
+
+/// A host bans a member here and one elsewhere: both still read the forum, neither posts in it
+/// (the reply their server sends is not stored), the ban is in the log, and lifted it stops. Members see no ban tools; the bans page is for the forum's hosts and the admins.
+#[tokio::test]
+async fn hosts_ban_members_here_and_elsewhere() {
+    let app = TestApp::spawn_with(crate::common::loopback()).await;
+    let peer = crate::peer::start_peer().await;
+    let root = app.admin("root").await;
+    let helen = app.member("helen").await;
+    let alice = app.member("alice").await;
+    let bob = app.member("bob").await;
+    root.put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    let (thread, starter) = alice.thread("books", "Summer reading", "Lists?").await;
+    // The member elsewhere is known here once they have written.
+    let first = crate::wire::note(&format!("{}/notes/1", peer.base), &peer.actor.id)
+        .replying_to(&app.url(&format!("/t/{thread}")))
+        .content("<p>Hello from afar.</p>");
+    peer.send(
+        crate::wire::create(&format!("{}/creates/1", peer.base), &peer.actor.id, first),
+        &app.url("/inbox"),
+    )
+    .await
+    .unwrap();
+    let remote = format!("remote@{}", peer.base.trim_start_matches("http://"));
+
+    let bans = "/api/v1/forums/books/bans";
+    let (status, _) = bob
+        .put(&format!("{bans}/alice"), json!({"reason": "Spam."}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a member does not ban");
+    let (status, _) = helen
+        .put(&format!("{bans}/root"), json!({"reason": "Spam."}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nobody bans an admin");
+    let (status, body) = helen
+        .put(
+            &format!("{bans}/alice"),
+            json!({"reason": "Spam.", "until": "2001-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = helen
+        .put(&format!("{bans}/alice"), json!({"reason": "Spam, again."}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = helen
+        .put(&format!("{bans}/{remote}"), json!({"reason": "Abuse."}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, list) = helen.get(bans).await;
+    let mut names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["member"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["alice", remote.as_str()]);
+    let (status, _) = bob.get(bans).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Neither posts; alice still reads.
+    let (status, body) = alice
+        .post(
+            &format!("/api/v1/threads/{thread}/replies"),
+            json!({"parent_id": starter, "body": "Let me in."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["detail"], "you are banned from this forum");
+    let (status, _) = alice
+        .post(
+            "/api/v1/forums/books/threads",
+            json!({"title": "New", "body": "Text."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = alice.get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let second = crate::wire::note(&format!("{}/notes/2", peer.base), &peer.actor.id)
+        .replying_to(&app.url(&format!("/t/{thread}")))
+        .content("<p>Banned words.</p>");
+    // Refused with a 403, which the sending library takes as final and does not report.
+    let _ = peer
+        .send(
+            crate::wire::create(&format!("{}/creates/2", peer.base), &peer.actor.id, second),
+            &app.url("/inbox"),
+        )
+        .await;
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert!(!view.to_string().contains("Banned words."));
+
+    // The bans page and the log.
+    let host = app.browser();
+    host.login("helen", "correct horse").await;
+    let page = host.get("/f/books/bans").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Spam, again.") && page.body.contains("until lifted"));
+    assert!(host.get("/f/books").await.body.contains("/f/books/bans"));
+    let member = app.browser();
+    member.login("bob", "correct horse").await;
+    assert!(!member.get("/f/books").await.body.contains("/f/books/bans"));
+    assert_eq!(
+        member.get("/f/books/bans").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let lifted = host
+        .submit(
+            "/f/books/bans",
+            "/f/books/bans",
+            &[("name", "alice"), ("action", "lift")],
+        )
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
+    let log = app.browser().get("/f/books/modlog").await.body;
+    assert!(log.contains("host helen banned alice from the forum"));
+    assert!(log.contains("host helen lifted the ban on alice"));
+    alice.reply(thread, starter, "Back again.").await;
+    let (status, _) = helen.delete(&format!("{bans}/{remote}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let third = crate::wire::note(&format!("{}/notes/3", peer.base), &peer.actor.id)
+        .replying_to(&app.url(&format!("/t/{thread}")))
+        .content("<p>Welcome back.</p>");
+    peer.send(
+        crate::wire::create(&format!("{}/creates/3", peer.base), &peer.actor.id, third),
+        &app.url("/inbox"),
+    )
+    .await
+    .unwrap();
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert!(view.to_string().contains("Welcome back."));
+}
+
+/// A host rewrites the forum's statement of purpose from its page: the page, the API and the
+/// forum's actor document say the new words; a member finds no such form and is refused.
+#[tokio::test]
+async fn hosts_rewrite_the_forums_purpose() {
+    let app = TestApp::spawn().await;
+    let root = app.admin("root").await;
+    app.member("helen").await;
+    let bob = app.member("bob").await;
+    root.put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    let (status, _) = bob
+        .patch("/api/v1/forums/books", json!({"purpose": "Mine now."}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let member = app.browser();
+    member.login("bob", "correct horse").await;
+    assert!(
+        !member
+            .get("/f/books")
+            .await
+            .body
+            .contains("/f/books/purpose")
+    );
+
+    let host = app.browser();
+    host.login("helen", "correct horse").await;
+    let done = host
+        .submit(
+            "/f/books",
+            "/f/books/purpose",
+            &[("purpose", "Books & <b>reading</b>.")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.browser().get("/f/books").await.body;
+    assert!(
+        page.contains("reading") && !page.contains("<b>reading</b>"),
+        "shown, escaped, on the page"
+    );
+    let (_, forum) = app.api().get("/api/v1/forums/books").await;
+    assert_eq!(forum["forum"]["purpose"], "Books & <b>reading</b>.");
+    let (_, _, group) = crate::federation::get_json_pub(&app, "/f/books").await;
+    assert_eq!(
+        group["summary"],
+        "<p>Books &amp; &lt;b&gt;reading&lt;/b&gt;.</p>"
+    );
+    let log = app.browser().get("/f/books/modlog").await.body;
+    assert!(log.contains("host helen rewrote the statement of purpose"));
+}

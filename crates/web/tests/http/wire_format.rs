@@ -395,4 +395,42 @@ async fn the_activities_stoa_sends() {
         })
         .await,
     );
+
+    // A member banned from the forum and the ban lifted: the moderator's Block, target the
+    // forum, and its Undo.
+    let (status, body) = admin
+        .put(
+            "/api/v1/forums/books/bans/bob",
+            serde_json::json!({"reason": "Spam.", "until": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204, "{body}");
+    snapshot(
+        "announce_block",
+        &sent(&app, "Announce{Block}", announced("Block")).await,
+    );
+    admin.delete("/api/v1/forums/books/bans/bob").await;
+    snapshot(
+        "announce_undo_block",
+        &sent(&app, "Announce{Undo{Block}}", |a| {
+            announced("Undo")(a) && a["object"]["object"]["type"] == "Block"
+        })
+        .await,
+    );
+
+    // A new statement of purpose: the moderator's Update of the forum's Group.
+    let (status, body) = admin
+        .patch(
+            "/api/v1/forums/books",
+            serde_json::json!({"purpose": "Books, read and discussed."}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204, "{body}");
+    snapshot(
+        "announce_update_group",
+        &sent(&app, "Announce{Update{Group}}", |a| {
+            announced("Update")(a) && a["object"]["object"]["type"] == "Group"
+        })
+        .await,
+    );
 }
