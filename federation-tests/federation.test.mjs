@@ -335,3 +335,51 @@ test("an unsigned activity is refused with 401", async () => {
   });
   assert.equal(response.status, 401);
 });
+
+test("a report from the Fedify peer summons a jury of members, who hide the post", async () => {
+  // A small forum's settings: juries of three, accounts of any age.
+  const c = await startStoa({ env: { STOA_JURY_SIZE: "3", STOA_JURY_MIN_ACCOUNT_AGE_DAYS: "0" } });
+  try {
+    const ann = await c.member("ann");
+    const spammer = await c.member("spammer");
+    const thread = await c.api("POST", "/api/v1/forums/books/threads", { title: "Reading lists", body: "Lists?" }, ann);
+    assert.equal(thread.status, 201);
+    const spam = await c.api("POST", `/api/v1/threads/${thread.body.id}/replies`, { parent_id: thread.body.post_id, body: "Buy my pills." }, spammer);
+    assert.equal(spam.status, 201);
+    // Those who may sit: members who wrote lately — ann, jo and kim; never the author.
+    const jurors = [];
+    for (const name of ["jo", "kim"]) {
+      const token = await c.member(name);
+      await c.api("POST", `/api/v1/threads/${thread.body.id}/replies`, { parent_id: thread.body.post_id, body: `${name} reads.` }, token);
+      jurors.push(token);
+    }
+
+    const reported = `${c.base}/p/${spam.body.post_id}`;
+    await peer.send(
+      { id: new URL(`${c.base}/f/books`), inboxId: new URL(`${c.base}/f/books/inbox`) },
+      peer.flag([`${c.base}/u/spammer`, reported], "Spam, reported from Fedify."),
+    );
+    let duties = [];
+    await until("the jurors are summoned", async () => {
+      duties = (await c.api("GET", "/api/v1/jury", undefined, jurors[0])).body;
+      return duties.length === 1;
+    });
+    const alert = duties[0].id;
+    const seen = await c.api("GET", `/api/v1/jury/${alert}`, undefined, jurors[1]);
+    assert.equal(seen.status, 200);
+    assert.equal(seen.body.post.id, spam.body.post_id);
+    assert.equal(seen.body.details, "Spam, reported from Fedify.");
+    assert.ok(!JSON.stringify(seen.body).includes("peer@"), "the reporter stays unnamed");
+
+    for (const token of jurors) {
+      const voted = await c.api("POST", `/api/v1/jury/${alert}/vote`, { vote: "hide", comment: "An ad." }, token);
+      assert.equal(voted.status, 200, JSON.stringify(voted.body));
+    }
+    const view = (await c.api("GET", `/api/v1/threads/${thread.body.id}`)).body;
+    const hidden = view.posts.find((p) => p.id === spam.body.post_id);
+    assert.deepEqual(hidden.removal, { by: "jury", reason: "2 of 3 voted to hide it (other)" });
+    assert.ok(!hidden.body_html.includes("Buy my pills."));
+  } finally {
+    await c.stop();
+  }
+});

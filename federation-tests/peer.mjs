@@ -13,6 +13,7 @@ import {
   CryptographicKey,
   Delete,
   Endpoints,
+  Flag,
   Follow,
   Like,
   Note,
@@ -210,6 +211,10 @@ export async function startPeer(port) {
     },
     like(object) {
       return new Like({ id: nextId("likes"), actor: actorId, object: new URL(object) });
+    },
+    // A report, as Mastodon's report form makes one: the reported objects and the reason.
+    flag(objects, content) {
+      return new Flag({ id: nextId("flags"), actor: actorId, objects: objects.map((o) => new URL(o)), content });
     },
     async waitFor(what, matches, timeoutMs = 20000) {
       const deadline = Date.now() + timeoutMs;

@@ -118,6 +118,12 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             .await?
             .into_iter()
             .collect();
+    // The activity as received is kept with a reply's event only to re-broadcast it to the
+    // forum's followers: a forum nobody follows is spared the copy.
+    let followed: HashSet<i64> = stoa_db::queries::followers::followed(&txn, &forum_ids)
+        .await?
+        .into_iter()
+        .collect();
     let ap_ids: Vec<&str> = replies.iter().filter_map(|r| r.content.ap_id()).collect();
     let mut stored: HashMap<String, Created> = if ap_ids.is_empty() {
         HashMap::new()
@@ -255,7 +261,10 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             thread_id: placed.thread_id,
             post_id,
             parent_id: placed.parent_id,
-            origin: reply.content.origin().map(str::to_owned),
+            origin: followed
+                .contains(&placed.forum_id)
+                .then(|| reply.content.origin().map(str::to_owned))
+                .flatten(),
         };
         events.push(crate::events::new_event(author, &event, now)?);
     }

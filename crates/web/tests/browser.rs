@@ -1,5 +1,6 @@
 //! End to end in a real headless Chromium: register, start a thread, reply to a reply, and see
-//! the nested tree and the breadcrumbs — clicking links and filling forms as a member would.
+//! the nested tree and the breadcrumbs; alert a post and judge it on its jury — clicking links
+//! and filling forms as a member would.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/test` installs them).
 
@@ -234,5 +235,107 @@ async fn scenario(app: &common::TestApp, c: &Client) -> Result<(), fantoccini::e
         .text()
         .await?;
     assert_eq!(first, "Front porch conversation");
+    Ok(())
+}
+
+#[tokio::test]
+async fn alert_a_post_and_judge_it_on_a_jury_in_the_browser() {
+    let app = common::TestApp::spawn().await;
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, client) = start_browser(profile.path()).await;
+    let result = jury_scenario(&app, &client).await;
+    client.close().await.ok();
+    result.unwrap();
+}
+
+async fn log_in(c: &Client, app: &common::TestApp, name: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#username", name).await;
+    fill(c, "#password", "correct horse").await;
+    navigate(c, "form.narrow button[type=submit]").await;
+}
+
+async fn jury_scenario(
+    app: &common::TestApp,
+    c: &Client,
+) -> Result<(), fantoccini::error::CmdError> {
+    // A thread with a spammer's reply; ann, jo and kim wrote lately, so they make the jury.
+    let ann = app.member("ann").await;
+    let spammer = app.member("spammer").await;
+    let (thread, starter) = ann.thread("books", "Reading lists", "Lists?").await;
+    let spam = spammer.reply(thread, starter, "Buy my pills.").await;
+    let mut others = Vec::new();
+    for name in ["jo", "kim"] {
+        let member = app.member(name).await;
+        member.reply(thread, starter, "Reading along.").await;
+        others.push(member);
+    }
+    app.member("bob").await;
+
+    // bob alerts the post from under it.
+    log_in(c, app, "bob").await;
+    c.goto(&app.url(&format!("/t/{thread}"))).await?;
+    navigate(
+        c,
+        &format!(r#"#p{spam} .post-actions a[href="/p/{spam}/alert"]"#),
+    )
+    .await;
+    click(c, r#"form.alert input[value="spam"]"#).await;
+    fill(c, "#details", "Pills again.").await;
+    navigate(c, "form.alert button[type=submit]").await;
+    let status = c.find(Locator::Css("p.status")).await?.text().await?;
+    assert_eq!(status, "The jury is still out.");
+    navigate(c, r#"form[action="/logout"] button"#).await;
+
+    // jo finds the case under "Jury duty" and votes to hide it, with a word for its author.
+    log_in(c, app, "jo").await;
+    navigate(c, r#"header.site a[href="/jury"]"#).await;
+    navigate(c, "ul.duties a").await;
+    let case = c
+        .find(Locator::Css("blockquote.case"))
+        .await?
+        .text()
+        .await?;
+    assert!(case.contains("Buy my pills."), "{case}");
+    let page = c.source().await?;
+    assert!(!page.contains("bob"), "the alerter stays unnamed");
+    click(c, r#"form.vote input[value="hide"]"#).await;
+    fill(c, "#comment", "An advertisement.").await;
+    let case_url = c.current_url().await?;
+    click(c, "form.vote button[type=submit]").await;
+    // The form posts back to the same page: wait for the new one, whose old elements go stale.
+    for _ in 0..200 {
+        if let Ok(source) = c.source().await
+            && source.contains("You voted to hide it")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(c.current_url().await?, case_url);
+    let voted = c.find(Locator::Css("p.status")).await?.text().await?;
+    assert_eq!(voted, "You voted to hide it; the jury is still out.");
+
+    // A second juror's vote decides; the thread shows the jury's placeholder.
+    let kim = &others[1];
+    let (_, duties) = kim.get("/api/v1/jury").await;
+    let alert = duties[0]["id"].as_i64().unwrap();
+    let (_, verdict) = kim
+        .post(
+            &format!("/api/v1/jury/{alert}/vote"),
+            json!({"vote": "hide"}),
+        )
+        .await;
+    assert_eq!(verdict["verdict"], "hidden", "{verdict}");
+    c.goto(&app.url(&format!("/t/{thread}"))).await?;
+    let placeholder = c
+        .find(Locator::Css(&format!("#p{spam} p.placeholder")))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(
+        placeholder,
+        "Hidden by a jury of members: 2 of 3 voted to hide it (spam)"
+    );
     Ok(())
 }

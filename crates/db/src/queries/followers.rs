@@ -1,7 +1,9 @@
 //! Who follows a forum.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
 
 use crate::forum_follower;
 
@@ -49,6 +51,21 @@ pub async fn remove_everywhere<C: ConnectionTrait>(db: &C, user_id: i64) -> Resu
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Which of these forums have at least one follower.
+pub async fn followed<C: ConnectionTrait>(db: &C, forum_ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+    if forum_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    forum_follower::Entity::find()
+        .select_only()
+        .column(forum_follower::Column::ForumId)
+        .distinct()
+        .filter(forum_follower::Column::ForumId.is_in(forum_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<u64, DbErr> {
