@@ -187,12 +187,7 @@ pub async fn alertable<C: ConnectionTrait>(
         .await?
         .filter(|p| p.deleted_at.is_none())
         .ok_or(CoreError::NotFound("post"))?;
-    let thread = threads::by_id(db, post.thread_id)
-        .await?
-        .ok_or(CoreError::NotFound("thread"))?;
-    let forum = forums::by_id(db, thread.forum_id)
-        .await?
-        .ok_or(CoreError::NotFound("forum"))?;
+    let (_, forum) = place_of(db, post.thread_id).await?;
     if !forum.local {
         return Err(CoreError::Forbidden(
             "This forum is hosted elsewhere; its own hosts look after it.",
@@ -636,11 +631,20 @@ async fn post_in_place<C: ConnectionTrait>(
     let post = posts::with_author(db, post_id)
         .await?
         .ok_or(CoreError::NotFound("post"))?;
-    let thread = threads::by_id(db, post.thread_id)
+    let (thread, forum) = place_of(db, post.thread_id).await?;
+    Ok((post, thread, forum))
+}
+
+/// A thread and its forum.
+async fn place_of<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+) -> CoreResult<(stoa_db::thread::Model, stoa_db::forum::Model)> {
+    let thread = threads::by_id(db, thread_id)
         .await?
         .ok_or(CoreError::NotFound("thread"))?;
     let forum = forums::by_id(db, thread.forum_id)
         .await?
         .ok_or(CoreError::NotFound("forum"))?;
-    Ok((post, thread, forum))
+    Ok((thread, forum))
 }
