@@ -477,20 +477,26 @@ impl Duty {
 
 /// A member's jury duties, those to answer first, then the recent ones.
 pub async fn duties<C: ConnectionTrait>(db: &C, juror: &Actor) -> CoreResult<Vec<Duty>> {
-    let seats = juries::seats_of(db, juror.id, false, 50).await?;
+    let seats = juries::seats_of(db, juror.id, 50).await?;
+    // Three statements however many duties: the seats with their alerts, their posts, threads.
+    let post_ids: Vec<i64> = seats.iter().map(|(_, alert)| alert.post_id).collect();
+    let posts = posts::by_ids(db, &post_ids).await?;
+    let thread_ids: Vec<i64> = posts.iter().map(|p| p.thread_id).collect();
+    let threads = threads::by_ids(db, &thread_ids).await?;
     let mut duties = Vec::with_capacity(seats.len());
     for (seat, alert) in seats {
-        let Some(post) = posts::by_id(db, alert.post_id).await? else {
-            continue;
-        };
-        let Some(thread) = threads::by_id(db, post.thread_id).await? else {
+        let Some(thread) = posts
+            .iter()
+            .find(|p| p.id == alert.post_id)
+            .and_then(|post| threads.iter().find(|t| t.id == post.thread_id))
+        else {
             continue;
         };
         duties.push(Duty {
             alert_id: alert.id,
             reason: Reason::parse(&alert.reason).unwrap_or(Reason::Other),
             thread_id: thread.id,
-            thread_title: thread.title,
+            thread_title: thread.title.clone(),
             deadline: alert.deadline,
             seat: seat.state,
             state: alert.state,
@@ -610,14 +616,6 @@ pub async fn verdict<C: ConnectionTrait>(
             voted.iter().filter_map(|s| s.comment.clone()).collect()
         },
     })
-}
-
-/// The alerts on a member's posts that juries decided, newest first, for their verdicts.
-pub async fn verdicts_for_author<C: ConnectionTrait>(
-    db: &C,
-    author: &Actor,
-) -> CoreResult<Vec<alert::Model>> {
-    Ok(juries::decided_on_posts_of(db, author.id, 50).await?)
 }
 
 async fn post_in_place<C: ConnectionTrait>(

@@ -265,12 +265,10 @@ pub async fn answer<C: ConnectionTrait>(
     Ok(done.rows_affected == 1)
 }
 
-/// A member's seats on juries, newest first, with their alerts: `open_only` for the duties
-/// still to be done.
+/// A member's seats on juries (declined ones left out), newest first, with their alerts.
 pub async fn seats_of<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
-    open_only: bool,
     limit: u64,
 ) -> Result<Vec<(juror::Model, alert::Model)>, DbErr> {
     let seats = juror::Entity::find()
@@ -289,27 +287,7 @@ pub async fn seats_of<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|seat| {
             let alert = alerts.iter().find(|a| a.id == seat.alert_id)?.clone();
-            (!open_only || alert.state == OPEN).then_some((seat, alert))
+            Some((seat, alert))
         })
         .collect())
-}
-
-/// Decided alerts on a member's posts, newest first.
-pub async fn decided_on_posts_of<C: ConnectionTrait>(
-    db: &C,
-    author_id: i64,
-    limit: u64,
-) -> Result<Vec<alert::Model>, DbErr> {
-    let posts = Query::select()
-        .column(post::Column::Id)
-        .from(post::Entity)
-        .and_where(Expr::col(post::Column::AuthorId).eq(author_id))
-        .to_owned();
-    alert::Entity::find()
-        .filter(alert::Column::PostId.in_subquery(posts))
-        .filter(alert::Column::State.ne(OPEN))
-        .order_by_desc(alert::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
 }
