@@ -361,18 +361,18 @@ test("a report from the Fedify peer summons a jury of members, who hide the post
     );
     let duties = [];
     await until("the jurors are summoned", async () => {
-      duties = (await c.api("GET", "/api/v1/jury", undefined, jurors[0])).body;
+      duties = (await c.api("GET", "/api/v1/juries", undefined, jurors[0])).body;
       return duties.length === 1;
     });
     const alert = duties[0].id;
-    const seen = await c.api("GET", `/api/v1/jury/${alert}`, undefined, jurors[1]);
+    const seen = await c.api("GET", `/api/v1/juries/${alert}`, undefined, jurors[1]);
     assert.equal(seen.status, 200);
     assert.equal(seen.body.post.id, spam.body.post_id);
     assert.equal(seen.body.details, "Spam, reported from Fedify.");
     assert.ok(!JSON.stringify(seen.body).includes("peer@"), "the reporter stays unnamed");
 
     for (const token of jurors) {
-      const voted = await c.api("POST", `/api/v1/jury/${alert}/vote`, { vote: "hide", comment: "An ad." }, token);
+      const voted = await c.api("POST", `/api/v1/juries/${alert}/votes`, { vote: "hide", comment: "An ad." }, token);
       assert.equal(voted.status, 200, JSON.stringify(voted.body));
     }
     const view = (await c.api("GET", `/api/v1/threads/${thread.body.id}`)).body;

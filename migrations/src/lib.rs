@@ -17,6 +17,8 @@ mod m0010_peer_software;
 mod m0011_moderation;
 mod m0012_juries;
 mod m0013_forum_bans;
+mod m0014_instance_safety;
+mod m0015_notifications;
 
 pub struct Migrator;
 
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_moderation::Migration),
             Box::new(m0012_juries::Migration),
             Box::new(m0013_forum_bans::Migration),
+            Box::new(m0014_instance_safety::Migration),
+            Box::new(m0015_notifications::Migration),
         ]
     }
 }

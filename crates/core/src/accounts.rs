@@ -101,16 +101,47 @@ pub async fn register<C: ConnectionTrait>(
     is_admin: bool,
 ) -> CoreResult<user::Model> {
     let name = name.trim();
+    check_new_account(db, name, password).await?;
+    let hash = hash_password(password).await?;
+    create(db, name, &hash, is_admin).await
+}
+
+/// Checks a new account's name and password, and that the name is free — also of anyone
+/// waiting for approval.
+pub async fn check_new_account<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    password: &str,
+) -> CoreResult<()> {
     validate_name(name)?;
     validate_password(password)?;
-    ensure_name_free(db, name).await?;
-    let hash = hash_password(password).await?;
+    ensure_name_free(db, name).await
+}
+
+/// Creates a member from an approved application, with the password hash it was made with.
+pub async fn create_with_hash<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    password_hash: &str,
+) -> CoreResult<user::Model> {
+    if users::by_name_ignore_case(db, name).await?.is_some() {
+        return Err(name_taken());
+    }
+    create(db, name, password_hash, false).await
+}
+
+async fn create<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    password_hash: &str,
+    is_admin: bool,
+) -> CoreResult<user::Model> {
     let keys = crate::keys::generate().await?;
     let created = users::insert_local(
         db,
         users::NewLocalUser {
             name,
-            password_hash: &hash,
+            password_hash,
             is_admin,
             public_key: &keys.public_pem,
             private_key: &keys.private_pem,
@@ -131,7 +162,11 @@ fn name_taken() -> CoreError {
 }
 
 async fn ensure_name_free<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<()> {
-    if users::by_name_ignore_case(db, name).await?.is_some() {
+    if users::by_name_ignore_case(db, name).await?.is_some()
+        || stoa_db::queries::safety::application_by_name(db, name)
+            .await?
+            .is_some()
+    {
         return Err(name_taken());
     }
     if forums::by_slug(db, &name.to_ascii_lowercase())
@@ -160,11 +195,27 @@ pub async fn authenticate<C: ConnectionTrait>(
         .filter(|u| u.local)
         .and_then(|u| u.password_hash.clone());
     match (found, hash) {
-        (Some(user), Some(hash)) if verify_password(password, &hash).await? => Ok(user),
+        (Some(user), Some(hash)) if verify_password(password, &hash).await? => {
+            match crate::safety::suspension_refusal(db, &user, Utc::now()).await? {
+                Some(refusal) => Err(refusal),
+                None => Ok(user),
+            }
+        }
         (_, None) => {
-            // Spend the same effort as a real check.
-            let _ = verify_password(password, DUMMY_HASH).await;
-            Err(CoreError::InvalidCredentials)
+            // Someone who asked to join, with the password they chose, is told where their
+            // application stands; anyone else spends the same effort as a real check.
+            let application =
+                stoa_db::queries::safety::application_by_name(db, name.trim()).await?;
+            let hash = application
+                .as_ref()
+                .map_or(DUMMY_HASH, |a| a.password_hash.as_str());
+            let matches = verify_password(password, hash).await.unwrap_or(false);
+            match application {
+                Some(application) if matches => Err(CoreError::Forbidden(
+                    crate::safety::application_status(&application),
+                )),
+                _ => Err(CoreError::InvalidCredentials),
+            }
         }
         _ => Err(CoreError::InvalidCredentials),
     }

@@ -17,6 +17,9 @@ pub enum CoreError {
     NotFound(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Forbidden, with words made for the case (a suspension's reason and end).
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Conflict(String),
     #[error("wrong username or password")]

@@ -224,6 +224,15 @@ async fn summon<C: ConnectionTrait>(
     )
     .await?;
     juries::seat(txn, alert.id, &drawn, now).await?;
+    let summoned = drawn
+        .iter()
+        .map(|juror| stoa_db::queries::notifications::NewNotification {
+            alert_id: Some(alert.id),
+            post_id: Some(alert.post_id),
+            ..crate::notifications::new(crate::notifications::Kind::Jury, *juror)
+        })
+        .collect();
+    crate::notifications::notify(txn, summoned).await?;
     Ok(())
 }
 
@@ -437,6 +446,7 @@ async fn settle<C: ConnectionTrait>(
             thread_id: Some(post.thread_id),
             post_id: Some(post.id),
             member_id: Some(post.author_id),
+            domain: None,
             reason: Some(&summary),
             now,
         },
@@ -451,6 +461,14 @@ async fn settle<C: ConnectionTrait>(
         };
         events::record_as(txn, None, &event, now).await?;
     }
+    let told = stoa_db::queries::notifications::NewNotification {
+        alert_id: Some(alert.id),
+        post_id: Some(post.id),
+        thread_id: Some(post.thread_id),
+        detail: Some(summary.clone()),
+        ..crate::notifications::new(crate::notifications::Kind::Verdict, post.author_id)
+    };
+    crate::notifications::notify(txn, vec![told]).await?;
     Ok(())
 }
 

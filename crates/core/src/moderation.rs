@@ -74,7 +74,7 @@ async fn require_role<C: ConnectionTrait>(
 }
 
 /// A reason as given: trimmed, not empty, not too long.
-fn reason(text: &str) -> CoreResult<&str> {
+pub(crate) fn reason(text: &str) -> CoreResult<&str> {
     let text = text.trim();
     if text.is_empty() {
         return Err(CoreError::invalid("reason", "say why"));
@@ -137,6 +137,7 @@ pub async fn set_host<C: ConnectionTrait + TransactionTrait>(
             thread_id: None,
             post_id: None,
             member_id: Some(member.id),
+            domain: None,
             reason: None,
             now,
         },
@@ -188,6 +189,7 @@ pub async fn set_purpose<C: ConnectionTrait + TransactionTrait>(
             thread_id: None,
             post_id: None,
             member_id: None,
+            domain: None,
             reason: Some(purpose),
             now,
         },
@@ -294,6 +296,7 @@ pub async fn set_ban<C: ConnectionTrait + TransactionTrait>(
             thread_id: None,
             post_id: None,
             member_id: Some(member.id),
+            domain: None,
             reason: logged.as_deref(),
             now,
         },
@@ -479,6 +482,37 @@ pub fn sees_removed(viewer: Option<&Actor>, role: Option<Role>, author_id: i64) 
     role.is_some() || viewer.is_some_and(|v| v.id == author_id)
 }
 
+/// Why a post's words are withheld from most readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    /// `host` or `admin` (removed), or `jury` (hidden by one).
+    pub by: String,
+    /// The host or admin who removed it.
+    pub by_name: Option<String>,
+    pub reason: String,
+}
+
+/// Why a post is withheld, if it is: removed by a host or an admin, hidden by a jury, or hidden
+/// with its author — suspended by the admins, or of a server they blocked.
+pub fn withheld(post: &stoa_db::queries::posts::PostWithAuthor) -> Option<Withheld> {
+    if post.removed_at.is_some() {
+        return Some(Withheld {
+            by: post.removal_kind.clone().unwrap_or_else(|| "host".into()),
+            by_name: post.remover_name.clone(),
+            reason: post.removal_reason.clone().unwrap_or_default(),
+        });
+    }
+    let reason = match post.author_hidden.as_deref()? {
+        stoa_db::queries::safety::HIDDEN_SUSPENDED => "Its author is suspended.",
+        _ => "Its author's server is blocked.",
+    };
+    Some(Withheld {
+        by: Role::Admin.word().to_owned(),
+        by_name: None,
+        reason: reason.to_owned(),
+    })
+}
+
 /// One page of the moderation log, newest first: a forum's (by slug), or the instance's.
 pub async fn log<C: ConnectionTrait>(
     db: &C,
@@ -522,7 +556,8 @@ struct Act<'a> {
 }
 
 impl Act<'_> {
-    /// Writes the act's log row and its outbox event, in the caller's transaction.
+    /// Writes the act's log row and its outbox event, and tells the author of the post (or
+    /// thread) it was about, in the caller's transaction.
     async fn record<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -541,11 +576,31 @@ impl Act<'_> {
                 thread_id: Some(self.thread.id),
                 post_id: self.post.map(|p| p.id),
                 member_id: self.post.map(|p| p.author_id),
+                domain: None,
                 reason: why,
                 now,
             },
         )
         .await?;
+        let author = self.post.map_or(self.thread.author_id, |p| p.author_id);
+        let done = match action {
+            "lock" => "locked your thread",
+            "unlock" => "unlocked your thread",
+            "remove" => "removed your post",
+            "restore" => "restored your post",
+            _ => "moderated your post",
+        };
+        let told = stoa_db::queries::notifications::NewNotification {
+            actor_id: Some(self.actor.id),
+            detail: Some(match why {
+                Some(why) => format!("{done}: {why}"),
+                None => done.to_owned(),
+            }),
+            thread_id: Some(self.thread.id),
+            post_id: self.post.map(|p| p.id),
+            ..crate::notifications::new(crate::notifications::Kind::Moderation, author)
+        };
+        crate::notifications::notify(txn, vec![told]).await?;
         events::record(txn, self.actor.id, &event, now).await
     }
 }

@@ -73,6 +73,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
     content: Content,
 ) -> CoreResult<Created> {
     let title = validate_title(title)?;
+    let mentioned = content.mentions.clone();
     let body = content.source.as_str();
     let html = content.html.as_str();
     let txn = stoa_db::begin_write(db).await?;
@@ -89,6 +90,7 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         .ok_or(CoreError::NotFound("forum"))?;
     let now = Utc::now();
     crate::moderation::ensure_not_banned(&txn, forum.id, actor.id, now).await?;
+    crate::safety::ensure_may_write(&txn, actor.id).await?;
     let written = content.stored_at(now);
     let thread = threads::insert(
         &txn,
@@ -124,6 +126,9 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
         origin: content.origin,
     };
     events::record(&txn, actor.id, &event, now).await?;
+    let told =
+        crate::notifications::mentions(&txn, &mentioned, actor.id, thread.id, post.id).await?;
+    crate::notifications::notify(&txn, told).await?;
     txn.commit().await?;
     Ok(Created {
         thread_id: thread.id,
@@ -145,6 +150,8 @@ pub struct Content {
     ap_id: Option<String>,
     written_at: Option<chrono::DateTime<Utc>>,
     origin: Option<String>,
+    /// Names of members here the post mentions, to be told.
+    mentions: Vec<String>,
 }
 
 /// Longest link a post may carry, in bytes.
@@ -161,6 +168,7 @@ impl Content {
             ap_id: None,
             written_at: None,
             origin: None,
+            mentions: crate::notifications::mentioned_names(markdown),
         })
     }
 
@@ -182,6 +190,7 @@ impl Content {
             ap_id: Some(ap_id.to_owned()),
             written_at: None,
             origin: None,
+            mentions: Vec::new(),
         })
     }
 
@@ -218,6 +227,16 @@ impl Content {
     pub fn with_origin(mut self, origin: Option<String>) -> Content {
         self.origin = origin;
         self
+    }
+
+    /// The members here a post from elsewhere mentions, by name (its server's `Mention` tags).
+    pub fn with_mentions(mut self, names: Vec<String>) -> Content {
+        self.mentions = names;
+        self
+    }
+
+    pub fn mentions(&self) -> &[String] {
+        &self.mentions
     }
 
     pub fn origin(&self) -> Option<&str> {

@@ -10,7 +10,7 @@
 //! the batch is committed, so an inbox that answers "accepted" has stored it.
 //!
 //! The rules, in one place: the thread exists and is not locked; its author is not banned from
-//! its forum; the parent post is in that thread; the body is within limits (a [`Content`] cannot be made otherwise) and not blank; a
+//! its forum, nor suspended here, nor of a blocked server; the parent post is in that thread; the body is within limits (a [`Content`] cannot be made otherwise) and not blank; a
 //! post from elsewhere is stored once, however often its id arrives; a reply keeps the time it
 //! says it was written, never later than now; counters and the outbox event are written in the
 //! same transaction as the post.
@@ -118,6 +118,11 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             .await?
             .into_iter()
             .collect();
+    // Authors suspended here, or of a blocked server, post nothing.
+    let hidden: HashSet<i64> = stoa_db::queries::safety::hidden_among(&txn, &author_ids)
+        .await?
+        .into_iter()
+        .collect();
     // The activity as received is kept with a reply's event only to re-broadcast it to the
     // forum's followers: a forum nobody follows is spared the copy.
     let followed: HashSet<i64> = stoa_db::queries::followers::followed(&txn, &forum_ids)
@@ -150,6 +155,7 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         let plan = match reply.content.ap_id() {
             Some(ap_id) if stored.contains_key(ap_id) => Ok(None),
             // A thread's first post may be a link or a title alone; a reply needs words.
+            _ if hidden.contains(&reply.author.id) => Err(crate::safety::HIDDEN_AUTHOR),
             _ if reply.content.is_blank() => {
                 Err(CoreError::invalid("content", "a post needs some text"))
             }
@@ -197,6 +203,19 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             .ok_or_else(|| CoreError::Internal("a stored row matches no reply".into()))?;
         post_ids[*index] = Some(row.id);
     }
+
+    // The members here mentioned in the batch, by name: one statement, only when there are any.
+    let names: Vec<String> = replies
+        .iter()
+        .flat_map(|r| r.content.mentions().iter().cloned())
+        .collect();
+    let named: HashMap<String, i64> =
+        stoa_db::queries::notifications::local_members_named(&txn, &names)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (name.to_lowercase(), id))
+            .collect();
+    let mut told = Vec::new();
 
     // Counters once per thread, forum and author; events in the order the replies came.
     let mut thread_counts: Vec<ThreadCount> = Vec::new();
@@ -252,6 +271,26 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
                 at: placed.at,
             }),
         }
+        // The parent's author hears of the reply; the starter's author when the thread was
+        // answered; the members it mentions hear of that.
+        let parent_author = parents
+            .get(&placed.parent_id)
+            .map(|p| p.author_id)
+            .or_else(|| thread_rows.get(&placed.thread_id).map(|t| t.author_id));
+        let about = |kind, user_id| stoa_db::queries::notifications::NewNotification {
+            actor_id: Some(author),
+            thread_id: Some(placed.thread_id),
+            post_id: Some(post_id),
+            ..crate::notifications::new(kind, user_id)
+        };
+        if let Some(parent_author) = parent_author {
+            told.push(about(crate::notifications::Kind::Reply, parent_author));
+        }
+        for name in reply.content.mentions() {
+            if let Some(id) = named.get(&name.to_lowercase()) {
+                told.push(about(crate::notifications::Kind::Mention, *id));
+            }
+        }
         match author_counts.iter_mut().find(|(id, _)| *id == author) {
             Some((_, count)) => *count += 1,
             None => author_counts.push((author, 1)),
@@ -289,6 +328,7 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
     }
     author_counts.sort_unstable();
     users::add_post_counts(&txn, &author_counts).await?;
+    crate::notifications::notify(&txn, told).await?;
     txn.commit().await?;
 
     Ok(replies

@@ -4,8 +4,8 @@
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use stoa_db::ConnectionTrait;
 use stoa_db::queries::sessions;
-use stoa_db::{ConnectionTrait, session, user};
 
 use crate::CoreResult;
 
@@ -67,11 +67,11 @@ pub async fn start<C: ConnectionTrait>(
     Ok(NewSession { token, csrf_token })
 }
 
-/// The live session behind a token, with its member.
+/// The live session behind a token, with its member and their unread notifications.
 pub async fn find<C: ConnectionTrait>(
     db: &C,
     token: &str,
-) -> CoreResult<Option<(session::Model, user::Model)>> {
+) -> CoreResult<Option<sessions::LiveSession>> {
     // Tokens we hand out are 64 hex characters; anything else cannot match, so skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);

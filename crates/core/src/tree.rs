@@ -69,6 +69,7 @@ mod tests {
             author_local: true,
             author_post_count: 1,
             removed_at: None,
+            author_hidden: None,
             removal_kind: None,
             removal_reason: None,
             remover_name: None,

@@ -51,8 +51,13 @@ pub async fn build(
         private_key: instance.private_key,
         inbox: urls.path("/actor/inbox"),
     };
+    let policy = stoa_core::safety::Policy::default();
     FederationConfig::builder()
         .signed_fetch_actor(&instance_signer)
+        .url_verifier(Box::new(DomainVerifier {
+            db: db.clone(),
+            policy: policy.clone(),
+        }))
         .client(reqwest_middleware::ClientWithMiddleware::from(
             client.clone(),
         ))
@@ -65,6 +70,7 @@ pub async fn build(
             development,
             retry_unit,
             jury,
+            policy,
             actors: std::sync::Arc::new(crate::data::ActorCache::new(10_000)),
         })
         .debug(development)
@@ -74,4 +80,29 @@ pub async fn build(
         .build()
         .await
         .map_err(|e| format!("federation configuration: {e}"))
+}
+
+/// Refuses to fetch from, or send to, a server the admins blocked (or, in allow-list mode, did
+/// not allow): every fetch the library makes asks it.
+#[derive(Clone)]
+struct DomainVerifier {
+    db: DatabaseConnection,
+    policy: stoa_core::safety::Policy,
+}
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for DomainVerifier {
+    async fn verify(&self, url: &url::Url) -> Result<(), activitypub_federation::error::Error> {
+        let policy = self
+            .policy
+            .get(&self.db)
+            .await
+            .map_err(|e| activitypub_federation::error::Error::Other(e.to_string()))?;
+        match url.host_str() {
+            Some(host) if policy.permits(host) => Ok(()),
+            _ => Err(activitypub_federation::error::Error::UrlVerificationError(
+                "this server does not federate with that domain",
+            )),
+        }
+    }
 }

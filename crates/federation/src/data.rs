@@ -25,6 +25,8 @@ pub struct FedData {
     pub replies: stoa_core::replies::ReplyQueue,
     /// How juries are formed, for alerts that come as `Flag`s.
     pub jury: stoa_core::juries::JuryRules,
+    /// Which servers the instance federates with (domain blocks, the allow list).
+    pub policy: stoa_core::safety::Policy,
 }
 
 pub type Config = FederationConfig<FedData>;

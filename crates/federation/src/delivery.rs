@@ -239,6 +239,16 @@ async fn send_one(
     let signer = signer_for(data, row).await?;
     let inbox = Url::parse(&row.inbox).map_err(|e| FedError::Rejected(e.to_string()))?;
     check_inbox(data, &inbox).await?;
+    if !data
+        .policy
+        .get(&data.db)
+        .await?
+        .permits(&host_of(&row.inbox))
+    {
+        return Ok(Sent::Skipped(
+            "not sent: this server does not federate with that domain".into(),
+        ));
+    }
     if is_bare_announce(&row.activity) {
         let software = match software {
             Some(known) => known.to_owned(),

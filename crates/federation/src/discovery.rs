@@ -120,7 +120,11 @@ pub fn nodeinfo_links(urls: &Urls) -> Value {
 }
 
 /// The NodeInfo 2.1 document.
-pub fn nodeinfo(site_name: &str, usage: &stoa_core::instance::Usage) -> Value {
+pub fn nodeinfo(
+    site_name: &str,
+    usage: &stoa_core::instance::Usage,
+    open_registrations: bool,
+) -> Value {
     json!({
         "version": "2.1",
         "software": {
@@ -129,7 +133,7 @@ pub fn nodeinfo(site_name: &str, usage: &stoa_core::instance::Usage) -> Value {
         },
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        "openRegistrations": true,
+        "openRegistrations": open_registrations,
         "usage": {
             "users": { "total": usage.local_users },
             "localPosts": usage.local_posts,

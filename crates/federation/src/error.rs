@@ -51,7 +51,9 @@ impl FedError {
             // The sender's actor could not be fetched: its server will retry.
             FedError::Library(_) => 400,
             FedError::Delivery(_) => 502,
-            FedError::Core(stoa_core::CoreError::Forbidden(_)) => 403,
+            FedError::Core(
+                stoa_core::CoreError::Forbidden(_) | stoa_core::CoreError::Refused(_),
+            ) => 403,
             FedError::Core(stoa_core::CoreError::NotFound(_)) => 404,
             FedError::Core(
                 stoa_core::CoreError::Invalid { .. } | stoa_core::CoreError::Conflict(_),

@@ -46,6 +46,13 @@ pub async fn verify_signer(
             "the key id names an actor of this server".into(),
         ));
     }
+    // A blocked server is refused before anything is fetched from it.
+    let permitted = data.policy.get(&data.db).await?;
+    if !owner.host_str().is_some_and(|host| permitted.permits(host)) {
+        return Err(FedError::Core(stoa_core::CoreError::Forbidden(
+            "this server does not federate with yours",
+        )));
+    }
     let id: ObjectId<RemoteActor> = owner.into();
     let actor = id.dereference(data).await.map_err(|e| {
         FedError::Unauthorized(format!("the signer's key could not be fetched: {e}"))
@@ -87,6 +94,9 @@ pub async fn receive(
     request: &signatures::Request<'_>,
 ) -> Result<Scheme, FedError> {
     let signer = verify_signer(data, request).await?;
+    if signer.actor.is_suspended() {
+        return Err(FedError::Core(stoa_core::safety::SUSPENDED));
+    }
     let body = request.body.unwrap_or_default();
     let mut activity: InboxActivity = serde_json::from_slice(body).map_err(|err| {
         FedError::Rejected(format!(

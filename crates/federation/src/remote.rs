@@ -424,6 +424,19 @@ impl Object for RemoteActor {
     }
 }
 
+impl RemoteActor {
+    /// Whether an admin here suspended this actor: nothing it sends is taken.
+    pub fn is_suspended(&self) -> bool {
+        match self {
+            RemoteActor::User(user) => {
+                user.row.hidden_because.as_deref()
+                    == Some(stoa_db::queries::safety::HIDDEN_SUSPENDED)
+            }
+            RemoteActor::Forum(_) => false,
+        }
+    }
+}
+
 impl Actor for RemoteActor {
     fn public_key_pem(&self) -> &str {
         match self {

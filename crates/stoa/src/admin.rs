@@ -1,4 +1,4 @@
-//! `stoa admin …`: create members and forums, appoint hosts, see how deliveries to other servers fare, and fill
+//! `stoa admin …`: create members and forums, appoint hosts, block servers, see how deliveries to other servers fare, and fill
 //! a database with demo content.
 
 use std::io::{IsTerminal, Read};
@@ -40,6 +40,24 @@ pub enum AdminCommand {
     Host {
         #[command(subcommand)]
         change: HostChange,
+    },
+    /// Blocks a server and its subdomains: nothing is taken from it or sent to it, and its
+    /// members' posts are hidden. A running server sees it within seconds.
+    BlockDomain {
+        domain: String,
+        /// Why; shown in the public moderation log.
+        #[arg(long)]
+        reason: Option<String>,
+        /// The admin in whose name it is done (default: the first admin).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Lifts the block on a server: its members' posts show again.
+    UnblockDomain {
+        domain: String,
+        /// The admin in whose name it is done (default: the first admin).
+        #[arg(long)]
+        by: Option<String>,
     },
     /// Lists every server deliveries went to: failures in a row, refusals, the last success,
     /// failure and refusal.
@@ -182,6 +200,38 @@ pub async fn run(db: &DatabaseConnection, command: AdminCommand) -> Result<()> {
             } else {
                 println!("{member} no longer hosts /f/{forum}.");
             }
+            Ok(())
+        }
+        AdminCommand::BlockDomain { domain, reason, by } => {
+            let admin = acting_admin(db, by.as_deref()).await?;
+            let policy = stoa_core::safety::Policy::default();
+            let domain = stoa_core::safety::change_domain(
+                db,
+                &policy,
+                &admin,
+                &domain,
+                stoa_core::safety::DomainChange::Block,
+                reason.as_deref(),
+            )
+            .await
+            .map_err(core_error)?;
+            println!("Blocked {domain}.");
+            Ok(())
+        }
+        AdminCommand::UnblockDomain { domain, by } => {
+            let admin = acting_admin(db, by.as_deref()).await?;
+            let policy = stoa_core::safety::Policy::default();
+            let domain = stoa_core::safety::change_domain(
+                db,
+                &policy,
+                &admin,
+                &domain,
+                stoa_core::safety::DomainChange::Unblock,
+                None,
+            )
+            .await
+            .map_err(core_error)?;
+            println!("Unblocked {domain}.");
             Ok(())
         }
         AdminCommand::Federation => {

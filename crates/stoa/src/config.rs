@@ -45,6 +45,9 @@ pub struct Config {
     pub jury_min_account_age_days: u32,
     /// Hours a jury has to vote; then the votes cast decide.
     pub jury_deadline_hours: u32,
+    /// Who may join: `open`, `approval` or `closed`. When set, applied at every start; the admin
+    /// pages change it until the next start. Unset: what the admin pages last chose (`open`).
+    pub registration: String,
 }
 
 /// A yes/no setting: `true`/`false` in the file; in the environment also `1`/`0`, `yes`/`no`.
@@ -94,12 +97,13 @@ impl Default for Config {
             jury_size: 7,
             jury_min_account_age_days: 7,
             jury_deadline_hours: 24,
+            registration: String::new(),
         }
     }
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 15] = [
     "data_dir",
     "database_url",
     "bind",
@@ -114,6 +118,7 @@ const ENV_KEYS: [&str; 14] = [
     "jury_size",
     "jury_min_account_age_days",
     "jury_deadline_hours",
+    "registration",
 ];
 
 impl Config {
@@ -154,7 +159,22 @@ impl Config {
         if self.jury_deadline_hours == 0 {
             bail!("jury_deadline_hours must be at least 1");
         }
+        self.registration()?;
         Ok(())
+    }
+
+    /// The registration mode the operator set, if any.
+    pub fn registration(&self) -> Result<Option<stoa_core::safety::Registration>> {
+        if self.registration.trim().is_empty() {
+            return Ok(None);
+        }
+        match stoa_core::safety::Registration::parse(&self.registration) {
+            Some(mode) => Ok(Some(mode)),
+            None => bail!(
+                "registration = {:?}: expected open, approval or closed",
+                self.registration
+            ),
+        }
     }
 
     /// How juries are formed, from the `jury_*` settings.

@@ -140,6 +140,11 @@ async fn serve(config: Config) -> Result<()> {
     if created > 0 {
         tracing::info!(forums = created, "created the starter forums");
     }
+    if let Some(mode) = config.registration()? {
+        stoa_core::safety::apply_configured_registration(&db, mode)
+            .await
+            .map_err(|e| anyhow::anyhow!("setting the registration mode: {e}"))?;
+    }
     let base_url = config.base_url()?;
     let mut web_config = WebConfig::new(
         base_url.clone(),
@@ -172,7 +177,8 @@ async fn serve(config: Config) -> Result<()> {
     Ok(())
 }
 
-/// Ends the juries whose deadline has passed, once a minute: the votes cast decide.
+/// Once a minute: ends the juries whose deadline has passed (the votes cast decide), and the
+/// suspensions whose time is up.
 fn spawn_jury_clock(db: stoa_db::DatabaseConnection) {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -182,6 +188,11 @@ fn spawn_jury_clock(db: stoa_db::DatabaseConnection) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(alerts = n, "juries reached their deadline"),
                 Err(e) => tracing::warn!(error = %e, "ending juries failed"),
+            }
+            match stoa_core::safety::lift_expired(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(members = n, "suspensions ended"),
+                Err(e) => tracing::warn!(error = %e, "ending suspensions failed"),
             }
         }
     });

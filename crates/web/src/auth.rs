@@ -30,6 +30,8 @@ pub struct SignedIn {
     pub csrf_token: String,
     pub credential: Credential,
     pub token: String,
+    /// Unread notifications, read with the session.
+    pub unread: u64,
 }
 
 impl SignedIn {
@@ -92,11 +94,16 @@ where
             None => Viewer(None),
             Some((token, credential)) => {
                 let session = sessions::find(&state.db, &token).await?;
-                Viewer(session.map(|(session, user)| SignedIn {
-                    member: Actor::from(&user),
+                Viewer(session.map(|session| SignedIn {
+                    member: Actor {
+                        id: session.user_id,
+                        name: session.name,
+                        is_admin: session.is_admin,
+                    },
                     csrf_token: session.csrf_token,
                     credential,
                     token,
+                    unread: u64::try_from(session.unread).unwrap_or_default(),
                 }))
             }
         };

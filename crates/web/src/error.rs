@@ -44,6 +44,7 @@ impl From<CoreError> for PageError {
         match err {
             CoreError::NotFound(_) => PageError::NotFound,
             CoreError::Forbidden(message) => PageError::Forbidden(message.to_owned()),
+            CoreError::Refused(message) => PageError::Forbidden(message),
             CoreError::Invalid { .. } | CoreError::Conflict(_) | CoreError::InvalidCredentials => {
                 PageError::BadRequest(err.to_string())
             }
@@ -218,6 +219,9 @@ impl From<CoreError> for ApiError {
             ),
             CoreError::NotFound(what) => ApiError::not_found(what),
             CoreError::Forbidden(message) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            CoreError::Refused(message) => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
             }
             CoreError::Conflict(message) => {

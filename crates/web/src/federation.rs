@@ -226,7 +226,10 @@ async fn nodeinfo_links(State(state): State<AppState>) -> Response {
 
 async fn nodeinfo(State(state): State<AppState>) -> Result<Response, ApiError> {
     let usage = stoa_core::instance::usage(&state.db).await?;
-    let mut response = Json(discovery::nodeinfo(&state.config.site_name, &usage)).into_response();
+    let site = stoa_core::safety::site(&state.db).await?;
+    let open = site.registration == stoa_core::safety::Registration::Open;
+    let mut response =
+        Json(discovery::nodeinfo(&state.config.site_name, &usage, open)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(

@@ -91,6 +91,11 @@ impl AppState {
         })
     }
 
+    /// Which servers the instance federates with, as federation reads it.
+    pub fn policy(&self) -> stoa_core::safety::Policy {
+        self.federation.to_request_data().app_data().policy.clone()
+    }
+
     /// Starts the worker that sends queued deliveries, for as long as the runtime lives.
     pub fn spawn_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(stoa_federation::worker::worker(

@@ -318,11 +318,11 @@ async fn jury_scenario(
 
     // A second juror's vote decides; the thread shows the jury's placeholder.
     let kim = &others[1];
-    let (_, duties) = kim.get("/api/v1/jury").await;
+    let (_, duties) = kim.get("/api/v1/juries").await;
     let alert = duties[0]["id"].as_i64().unwrap();
     let (_, verdict) = kim
         .post(
-            &format!("/api/v1/jury/{alert}/vote"),
+            &format!("/api/v1/juries/{alert}/votes"),
             json!({"vote": "hide"}),
         )
         .await;

@@ -1,7 +1,9 @@
 //! sea-orm entities, one module per table. They describe rows; they never go on the wire.
 
 pub mod alert;
+pub mod application;
 pub mod delivery;
+pub mod domain_rule;
 pub mod forum;
 pub mod forum_ban;
 pub mod forum_follower;
@@ -11,11 +13,15 @@ pub mod forum_subscription;
 pub mod instance_actor;
 pub mod juror;
 pub mod mod_action;
+pub mod notification;
+pub mod notification_optout;
 pub mod outbox_event;
 pub mod peer;
 pub mod post;
 pub mod post_like;
 pub mod post_revision;
 pub mod session;
+pub mod site_setting;
+pub mod suspension;
 pub mod thread;
 pub mod user;

@@ -21,6 +21,8 @@ pub struct Model {
     pub member_id: Option<i64>,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
+    /// The server an act on a domain was about.
+    pub domain: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

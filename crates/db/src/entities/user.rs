@@ -26,6 +26,8 @@ pub struct Model {
     pub private_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// Why the member's posts are hidden: `suspended`, or `blocked` for a blocked server.
+    pub hidden_because: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

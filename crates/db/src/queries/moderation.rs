@@ -194,6 +194,8 @@ pub struct NewAction<'a> {
     pub thread_id: Option<i64>,
     pub post_id: Option<i64>,
     pub member_id: Option<i64>,
+    /// The server an act on a domain was about.
+    pub domain: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
@@ -208,6 +210,7 @@ pub async fn log<C: ConnectionTrait>(db: &C, new: NewAction<'_>) -> Result<(), D
         post_id: Set(new.post_id),
         member_id: Set(new.member_id),
         reason: Set(new.reason.map(str::to_owned)),
+        domain: Set(new.domain.map(str::to_owned)),
         created_at: Set(new.now),
         ..Default::default()
     }
@@ -226,6 +229,7 @@ pub struct LogRow {
     pub created_at: DateTime<Utc>,
     pub thread_id: Option<i64>,
     pub post_id: Option<i64>,
+    pub domain: Option<String>,
     pub actor_name: Option<String>,
     pub member_name: Option<String>,
     pub forum_slug: Option<String>,
@@ -252,6 +256,7 @@ pub async fn log_page<C: ConnectionTrait>(
             (m, mod_action::Column::CreatedAt),
             (m, mod_action::Column::ThreadId),
             (m, mod_action::Column::PostId),
+            (m, mod_action::Column::Domain),
         ])
         .expr_as(
             Expr::col((actor.clone(), user::Column::Name)),

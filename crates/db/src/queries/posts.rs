@@ -30,6 +30,8 @@ pub struct PostWithAuthor {
     pub author_local: bool,
     pub author_post_count: i64,
     pub author_profile_url: Option<String>,
+    /// Why the author's posts are hidden: `suspended`, or `blocked` (their server).
+    pub author_hidden: Option<String>,
     pub removed_at: Option<DateTime<Utc>>,
     /// `host`, `admin` or `jury`.
     pub removal_kind: Option<String>,
@@ -105,6 +107,10 @@ fn with_author_select() -> SelectStatement {
         .expr_as(
             Expr::col((u, user::Column::ProfileUrl)),
             Alias::new("author_profile_url"),
+        )
+        .expr_as(
+            Expr::col((u, user::Column::HiddenBecause)),
+            Alias::new("author_hidden"),
         )
         .from(p)
         .inner_join(

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Set,
 };
 
-use crate::{session, user};
+use crate::{notification, session, user};
 
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
@@ -30,19 +31,59 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewSession<'_>) -> Result<(
     Ok(())
 }
 
-/// The live session with this token hash and its member, in one query.
+/// A live session with what a request needs of its member.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct LiveSession {
+    pub csrf_token: String,
+    pub user_id: i64,
+    pub name: String,
+    pub is_admin: bool,
+    /// The member's unread notifications, for every page's header.
+    pub unread: i64,
+}
+
+/// The live session with this token hash, its member and their unread notifications, in one
+/// query.
 pub async fn find_live<C: ConnectionTrait>(
     db: &C,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(session::Model, user::Model)>, DbErr> {
-    let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash))
-        .filter(session::Column::ExpiresAt.gt(now))
-        .find_also_related(user::Entity)
-        .one(db)
-        .await?;
-    Ok(found.and_then(|(s, u)| u.map(|u| (s, u))))
+) -> Result<Option<LiveSession>, DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr, SubQueryStatement};
+    let unread = Query::select()
+        .expr(Func::count(Expr::col((
+            notification::Entity,
+            notification::Column::Id,
+        ))))
+        .from(notification::Entity)
+        .and_where(
+            Expr::col((notification::Entity, notification::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(Expr::col((notification::Entity, notification::Column::ReadAt)).is_null())
+        .to_owned();
+    let select = Query::select()
+        .column((session::Entity, session::Column::CsrfToken))
+        .expr_as(
+            Expr::col((user::Entity, user::Column::Id)),
+            Alias::new("user_id"),
+        )
+        .column((user::Entity, user::Column::Name))
+        .column((user::Entity, user::Column::IsAdmin))
+        .expr_as(
+            SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::from(unread))),
+            Alias::new("unread"),
+        )
+        .from(session::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((session::Entity, session::Column::UserId)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(token_hash))
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
+        .to_owned();
+    super::fetch_one(db, &select).await
 }
 
 pub async fn delete<C: ConnectionTrait>(db: &C, token_hash: &str) -> Result<(), DbErr> {
@@ -59,4 +100,13 @@ pub async fn delete_expired<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> R
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Ends every session of a member (they were suspended).
+pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64, DbErr> {
+    let done = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }

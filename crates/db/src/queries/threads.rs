@@ -66,7 +66,7 @@ fn thread_list_select() -> SelectStatement {
             JoinType::InnerJoin,
             user::Entity,
             a.clone(),
-            Expr::col((a, user::Column::Id)).equals((t, thread::Column::AuthorId)),
+            Expr::col((a.clone(), user::Column::Id)).equals((t, thread::Column::AuthorId)),
         )
         .join_as(
             JoinType::LeftJoin,
@@ -74,9 +74,38 @@ fn thread_list_select() -> SelectStatement {
             l.clone(),
             Expr::col((l, user::Column::Id)).equals((t, thread::Column::LastPostAuthorId)),
         )
+        // Threads started by a suspended member, or one of a blocked server, are not listed.
+        .and_where(Expr::col((a, user::Column::HiddenBecause)).is_null())
         .order_by((t, thread::Column::LastPostAt), Order::Desc)
         .order_by((t, thread::Column::Id), Order::Desc)
         .to_owned()
+}
+
+/// Bumps the revision of every thread these members wrote in: whether their posts show changed
+/// (a suspension, a blocked server), so cached reply trees are read again.
+pub async fn bump_revisions_by_authors<C: ConnectionTrait>(
+    db: &C,
+    author_ids: &[i64],
+) -> Result<(), DbErr> {
+    use crate::post;
+    if author_ids.is_empty() {
+        return Ok(());
+    }
+    let written_in = Query::select()
+        .distinct()
+        .column(post::Column::ThreadId)
+        .from(post::Entity)
+        .and_where(Expr::col(post::Column::AuthorId).is_in(author_ids.iter().copied()))
+        .to_owned();
+    thread::Entity::update_many()
+        .col_expr(
+            thread::Column::Revision,
+            Expr::col(thread::Column::Revision).add(1),
+        )
+        .filter(thread::Column::Id.in_subquery(written_in))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Threads by latest activity, across all forums or in one: chronological, no ranking.

@@ -70,7 +70,7 @@ async fn resolve_parent(
             &core_actor(&author),
             &forum.slug,
             &fetched.title(),
-            fetched.content()?,
+            fetched.content(&data.urls)?,
         )
         .await?;
         return Ok(stoa_db::queries::posts::by_id(&data.db, created.post_id).await?);
@@ -85,7 +85,7 @@ async fn resolve_parent(
         NewReply {
             author: core_actor(&author),
             target: ReplyTarget::Post(grandparent.id),
-            content: fetched.content()?,
+            content: fetched.content(&data.urls)?,
         },
     )
     .await?;
@@ -159,7 +159,10 @@ impl CreatePost {
             .reply(NewReply {
                 author: core_actor(&author),
                 target,
-                content: self.object.content()?.with_origin(self.received.clone()),
+                content: self
+                    .object
+                    .content(&data.urls)?
+                    .with_origin(self.received.clone()),
             })
             .await
             .map_err(|err| match err {
@@ -197,7 +200,10 @@ impl CreatePost {
         };
         let author = self.actor.dereference(data).await?;
         let title = self.object.title();
-        let content = self.object.content()?.with_origin(self.received.clone());
+        let content = self
+            .object
+            .content(&data.urls)?
+            .with_origin(self.received.clone());
         stoa_core::posts::create_thread_with(
             &data.db,
             &core_actor(&author),

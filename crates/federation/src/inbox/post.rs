@@ -78,14 +78,26 @@ impl Post {
             .find(|href| href.starts_with("https://") || href.starts_with("http://"))
     }
 
-    pub(super) fn content(&self) -> Result<stoa_core::posts::Content, FedError> {
+    /// The body as core stores it; its `Mention` tags of members here tell them.
+    pub(super) fn content(
+        &self,
+        urls: &crate::urls::Urls,
+    ) -> Result<stoa_core::posts::Content, FedError> {
         let written_at = self.published;
+        let mentions = self
+            .tag
+            .iter()
+            .filter_map(|m| urls.user_name_of(&m.href))
+            .map(str::to_owned)
+            .take(stoa_core::notifications::MAX_MENTIONS)
+            .collect();
         let content = stoa_core::posts::Content::remote(
             self.content.as_deref().unwrap_or_default(),
             self.markdown(),
             self.id.as_str(),
         )?
-        .with_written_at(written_at);
+        .with_written_at(written_at)
+        .with_mentions(mentions);
         // A link that is not one a page can show is left out, not the post with it.
         Ok(match content.clone().with_link(self.link()) {
             Ok(with_link) => with_link,

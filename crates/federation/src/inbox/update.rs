@@ -53,7 +53,9 @@ impl Activity for UpdatePost {
             &data.db,
             &core_actor(&author),
             post.id,
-            self.object.content()?.with_origin(self.received.clone()),
+            self.object
+                .content(&data.urls)?
+                .with_origin(self.received.clone()),
             title.as_deref(),
         )
         .await?;

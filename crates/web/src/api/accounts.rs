@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use stoa_core::safety::{self, SignUp};
 use stoa_core::sessions::SessionKind;
 use stoa_core::{CoreError, accounts, posts, sessions};
 use utoipa::ToSchema;
@@ -22,6 +24,24 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// What a new account needs: the credentials, and the answer to the site's question when
+/// registration needs an admin's approval.
+#[derive(Deserialize, ToSchema)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// An application waiting for an admin.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationReceived {
+    pub name: String,
+    /// Always `pending`.
+    pub status: &'static str,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AccountCreated {
     pub id: i64,
@@ -29,25 +49,39 @@ pub struct AccountCreated {
     pub url: String,
 }
 
-/// Registers a member.
-#[utoipa::path(post, path = "/api/v1/accounts", request_body = Credentials,
+/// Registers a member — or, when registration needs approval, files an application (202).
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = NewAccount,
     responses(
         (status = 201, body = AccountCreated),
+        (status = 202, description = "an application awaits an admin", body = ApplicationReceived),
+        (status = 403, description = "registration is closed", body = ApiErrorBody),
         (status = 409, description = "name taken", body = ApiErrorBody),
-        (status = 422, description = "invalid name or password", body = ApiErrorBody)))]
+        (status = 422, description = "invalid name, password or answer", body = ApiErrorBody)))]
 pub async fn create_account(
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<Credentials>,
-) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
-    let user = accounts::register(&state.db, &input.username, &input.password, false).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AccountCreated {
-            id: user.id,
-            url: state.config.absolute(&format!("/u/{}", user.name)),
-            name: user.name,
-        }),
-    ))
+    ApiJson(input): ApiJson<NewAccount>,
+) -> Result<Response, ApiError> {
+    let signed_up =
+        safety::sign_up(&state.db, &input.username, &input.password, &input.answer).await?;
+    Ok(match signed_up {
+        SignUp::Member(user) => (
+            StatusCode::CREATED,
+            Json(AccountCreated {
+                id: user.id,
+                url: state.config.absolute(&format!("/u/{}", user.name)),
+                name: user.name,
+            }),
+        )
+            .into_response(),
+        SignUp::Applied => (
+            StatusCode::ACCEPTED,
+            Json(ApplicationReceived {
+                name: input.username.trim().to_owned(),
+                status: "pending",
+            }),
+        )
+            .into_response(),
+    })
 }
 
 #[derive(Serialize, ToSchema)]

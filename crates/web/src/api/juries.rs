@@ -82,7 +82,7 @@ pub struct Duty {
 }
 
 /// The signed-in member's jury duties: those to answer first, then recent ones.
-#[utoipa::path(get, path = "/api/v1/jury", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/juries", security(("bearer" = [])),
     responses((status = 200, body = [Duty]), (status = 401, body = ApiErrorBody)))]
 pub async fn duties(
     State(state): State<AppState>,
@@ -142,7 +142,7 @@ fn case_post(p: stoa_db::queries::posts::PostWithAuthor) -> CasePost {
 }
 
 /// A case for one of its jurors: the post, what it answers, the reason — never who alerted.
-#[utoipa::path(get, path = "/api/v1/jury/{id}", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/juries/{id}", security(("bearer" = [])),
     params(("id" = i64, Path, description = "alert id")),
     responses((status = 200, body = Case), (status = 401, body = ApiErrorBody),
         (status = 404, description = "no such jury, or not on it", body = ApiErrorBody)))]
@@ -184,7 +184,7 @@ pub struct Answered {
 }
 
 /// A juror's vote.
-#[utoipa::path(post, path = "/api/v1/jury/{id}/vote", request_body = VoteInput,
+#[utoipa::path(post, path = "/api/v1/juries/{id}/votes", request_body = VoteInput,
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "alert id")),
     responses((status = 200, body = Answered), (status = 401, body = ApiErrorBody),
@@ -227,7 +227,7 @@ pub async fn vote(
 }
 
 /// A juror declines; another member is drawn in their place.
-#[utoipa::path(post, path = "/api/v1/jury/{id}/decline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/juries/{id}/decline", security(("bearer" = [])),
     params(("id" = i64, Path, description = "alert id")),
     responses((status = 204, description = "declined"), (status = 401, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody),

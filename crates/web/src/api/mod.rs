@@ -2,10 +2,12 @@
 //! the OpenAPI document at `/api/v1/openapi.json`. Errors are `{"error", "detail"}`.
 
 mod accounts;
+mod admin;
 mod follows;
 mod forums;
 mod juries;
 mod moderation;
+mod notifications;
 mod threads;
 
 use axum::extract::rejection::JsonRejection;
@@ -57,11 +59,36 @@ pub fn routes() -> Router<AppState> {
             post(moderation::remove).delete(moderation::restore),
         )
         .route("/posts/{id}/alerts", post(juries::raise))
-        .route("/jury", get(juries::duties))
-        .route("/jury/{id}", get(juries::case))
-        .route("/jury/{id}/vote", post(juries::vote))
-        .route("/jury/{id}/decline", post(juries::decline))
+        .route("/juries", get(juries::duties))
+        .route("/juries/{id}", get(juries::case))
+        .route("/juries/{id}/votes", post(juries::vote))
+        .route("/juries/{id}/decline", post(juries::decline))
         .route("/alerts/{id}", get(juries::verdict))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route(
+            "/notifications/settings",
+            get(notifications::settings).put(notifications::change_settings),
+        )
+        .route("/admin/site", get(admin::site).patch(admin::change_site))
+        .route("/admin/applications", get(admin::applications))
+        .route("/admin/applications/{id}/approval", post(admin::approve))
+        .route("/admin/applications/{id}/rejection", post(admin::reject))
+        .route("/admin/suspensions", get(admin::suspensions))
+        .route(
+            "/admin/users/{name}/suspension",
+            post(admin::suspend).delete(admin::unsuspend),
+        )
+        .route("/admin/domain-blocks", get(admin::domain_blocks))
+        .route(
+            "/admin/domain-blocks/{domain}",
+            put(admin::block_domain).delete(admin::unblock_domain),
+        )
+        .route("/admin/domain-allows", get(admin::domain_allows))
+        .route(
+            "/admin/domain-allows/{domain}",
+            put(admin::allow_domain).delete(admin::disallow_domain),
+        )
         .route("/latest", get(forums::latest))
         .route("/follows", get(follows::list).post(follows::follow))
         .route("/follows/{slug}", axum::routing::delete(follows::unfollow))
@@ -120,6 +147,24 @@ async fn api_not_found() -> ApiError {
         juries::vote,
         juries::decline,
         juries::verdict,
+        notifications::list,
+        notifications::mark_read,
+        notifications::settings,
+        notifications::change_settings,
+        admin::site,
+        admin::change_site,
+        admin::applications,
+        admin::approve,
+        admin::reject,
+        admin::suspend,
+        admin::unsuspend,
+        admin::suspensions,
+        admin::block_domain,
+        admin::unblock_domain,
+        admin::domain_blocks,
+        admin::allow_domain,
+        admin::disallow_domain,
+        admin::domain_allows,
     ),
     modifiers(&BearerAuth),
     tags((name = "stoa"))
@@ -212,7 +257,7 @@ pub struct PageParams {
 }
 
 impl PageParams {
-    fn number(&self) -> u64 {
+    pub(crate) fn number(&self) -> u64 {
         self.page.unwrap_or(1).max(1)
     }
 }

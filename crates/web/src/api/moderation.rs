@@ -160,7 +160,11 @@ pub async fn restore(
 pub struct LogEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// `lock`, `unlock`, `remove`, `restore`, `appoint_host`, `dismiss_host`.
+    /// `lock`, `unlock`, `remove`, `restore`, `appoint_host`, `dismiss_host`, `ban`, `unban`,
+    /// `edit_purpose`, `jury_hide`, `jury_leave`; on the instance: `suspend`, `unsuspend`,
+    /// `block_domain`, `unblock_domain`, `allow_domain`, `disallow_domain`,
+    /// `approve_application`, `reject_application`, `set_registration`,
+    /// `set_registration_question`, `allowlist_on`, `allowlist_off`.
     pub action: String,
     /// `host`, `admin` or `jury`.
     pub by_role: String,
@@ -172,6 +176,8 @@ pub struct LogEntry {
     pub post_id: Option<i64>,
     /// The member the act was about: the post's author, the host appointed.
     pub member: Option<String>,
+    /// The server an act on a domain was about.
+    pub domain: Option<String>,
     pub reason: Option<String>,
 }
 
@@ -188,6 +194,7 @@ impl From<LogRow> for LogEntry {
             thread_title: row.thread_title,
             post_id: row.post_id,
             member: row.member_name,
+            domain: row.domain,
             reason: row.reason,
         }
     }

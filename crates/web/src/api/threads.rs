@@ -146,9 +146,9 @@ pub async fn thread(
             .iter()
             .map(|t| {
                 let p = t.post.clone();
-                let removal = p.removal_kind.clone().map(|by| RemovalView {
-                    by,
-                    reason: p.removal_reason.clone().unwrap_or_default(),
+                let removal = moderation::withheld(&p).map(|w| RemovalView {
+                    by: w.by,
+                    reason: w.reason,
                 });
                 let hidden = removal.is_some()
                     && !moderation::sees_removed(viewer.as_ref(), role, p.author_id);

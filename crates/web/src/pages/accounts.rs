@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
+use stoa_core::safety::{self, Registration, SignUp};
 use stoa_core::sessions::SessionKind;
 use stoa_core::{CoreError, accounts, markdown, posts, sessions};
 
@@ -24,7 +25,33 @@ use crate::time_format;
 struct RegisterPage {
     layout: Layout,
     username: String,
+    answer: String,
+    /// The question an applicant answers, when registration needs an admin's approval.
+    question: Option<String>,
+    closed: bool,
     error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct NoticePage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+impl RegisterPage {
+    fn new(layout: Layout, site: &safety::Site) -> Self {
+        RegisterPage {
+            layout,
+            username: String::new(),
+            answer: String::new(),
+            question: (site.registration == Registration::Approval)
+                .then(|| site.registration_question.clone()),
+            closed: site.registration == Registration::Closed,
+            error: None,
+        }
+    }
 }
 
 fn guest_layout(ctx: &PageCtx, title: &str, csrf: String) -> Layout {
@@ -35,11 +62,8 @@ fn guest_layout(ctx: &PageCtx, title: &str, csrf: String) -> Layout {
 
 pub async fn register_form(ctx: PageCtx) -> Result<Response, PageError> {
     let token = ctx.guest_form_token();
-    let page = RegisterPage {
-        layout: guest_layout(&ctx, "Register", token.token),
-        username: String::new(),
-        error: None,
-    };
+    let site = safety::site(&ctx.state.db).await?;
+    let page = RegisterPage::new(guest_layout(&ctx, "Register", token.token), &site);
     Ok(with_cookie(render(&page)?, token.set_cookie))
 }
 
@@ -53,6 +77,9 @@ pub struct CredentialsForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// The answer to the site's question, when registration needs approval.
+    #[serde(default)]
+    answer: String,
 }
 
 pub async fn register(
@@ -60,23 +87,38 @@ pub async fn register(
     PageForm(form): PageForm<CredentialsForm>,
 ) -> Result<Response, PageError> {
     ctx.verify_csrf(&form.csrf)?;
-    match accounts::register(&ctx.state.db, &form.username, &form.password, false).await {
-        Ok(user) => {
+    let signed_up =
+        safety::sign_up(&ctx.state.db, &form.username, &form.password, &form.answer).await;
+    match signed_up {
+        Ok(SignUp::Member(user)) => {
             let session = sessions::start(&ctx.state.db, user.id, SessionKind::Browser).await?;
             let cookie = session_cookie(&session.token, ctx.state.config.secure_cookies());
             Ok(with_cookie(Redirect::to("/").into_response(), Some(cookie)))
         }
-        Err(err @ (CoreError::Invalid { .. } | CoreError::Conflict(_))) => {
+        Ok(SignUp::Applied) => render_with_status(
+            StatusCode::ACCEPTED,
+            &NoticePage {
+                layout: ctx.layout("Application received", vec![Crumb::here("Register")]),
+                heading: "Thank you for applying".into(),
+                message: "An admin reads your answer and approves your account; then you can \
+                          log in with the name and password you chose."
+                    .into(),
+            },
+        ),
+        Err(
+            err @ (CoreError::Invalid { .. } | CoreError::Conflict(_) | CoreError::Forbidden(_)),
+        ) => {
             let status = match err {
                 CoreError::Conflict(_) => StatusCode::CONFLICT,
+                CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             let token = ctx.guest_form_token();
-            let page = RegisterPage {
-                layout: guest_layout(&ctx, "Register", token.token),
-                username: form.username,
-                error: Some(err.to_string()),
-            };
+            let site = safety::site(&ctx.state.db).await?;
+            let mut page = RegisterPage::new(guest_layout(&ctx, "Register", token.token), &site);
+            page.username = form.username;
+            page.answer = form.answer;
+            page.error = Some(err.to_string());
             Ok(with_cookie(
                 render_with_status(status, &page)?,
                 token.set_cookie,
@@ -146,6 +188,20 @@ pub async fn login(
             };
             Ok(with_cookie(
                 render_with_status(StatusCode::UNAUTHORIZED, &page)?,
+                token.set_cookie,
+            ))
+        }
+        // A suspended member, or an applicant still waiting: the right password, told why.
+        Err(err @ (CoreError::Forbidden(_) | CoreError::Refused(_))) => {
+            let token = ctx.guest_form_token();
+            let page = LoginPage {
+                layout: guest_layout(&ctx, "Log in", token.token),
+                username: form.username,
+                next: safe_return_path(&form.next).to_owned(),
+                error: Some(err.to_string()),
+            };
+            Ok(with_cookie(
+                render_with_status(StatusCode::FORBIDDEN, &page)?,
                 token.set_cookie,
             ))
         }

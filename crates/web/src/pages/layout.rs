@@ -31,6 +31,10 @@ pub struct Layout {
     pub title: String,
     pub crumbs: Vec<Crumb>,
     pub viewer: Option<String>,
+    /// Whether the viewer is an admin: the header links the admin pages.
+    pub admin: bool,
+    /// Unread notifications, shown beside the link to them.
+    pub unread: u64,
     pub csrf: String,
 }
 
@@ -43,6 +47,8 @@ impl Layout {
             title: title.to_owned(),
             crumbs: Vec::new(),
             viewer: None,
+            admin: false,
+            unread: 0,
             csrf: String::new(),
         }
     }

@@ -1,10 +1,12 @@
 //! Server-rendered HTML pages. They work without JavaScript: every action is a link or a form.
 
 pub mod accounts;
+pub mod admin;
 pub mod forums;
 pub mod juries;
 pub mod layout;
 pub mod moderation;
+pub mod notifications;
 pub mod threads;
 
 use askama::Template;
@@ -64,6 +66,13 @@ pub fn routes() -> Router<AppState> {
         .route("/jury", get(juries::duties))
         .route("/jury/{id}", get(juries::case).post(juries::vote))
         .route("/alerts/{id}", get(juries::verdict))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/settings", post(notifications::settings))
+        .route("/admin", get(admin::overview))
+        .route("/admin/site", post(admin::site))
+        .route("/admin/applications/{id}", post(admin::application))
+        .route("/admin/suspensions", post(admin::suspension))
+        .route("/admin/domains", post(admin::domain))
         .route("/p/{id}/like", post(threads::like))
         .route("/u/{name}", get(accounts::profile))
         .route(
@@ -107,6 +116,8 @@ pub struct PageCtx {
     pub state: AppState,
     pub viewer: Viewer,
     pub headers: HeaderMap,
+    /// The signed-in member's unread notifications, for the header.
+    pub unread: u64,
 }
 
 impl<S> FromRequestParts<S> for PageCtx
@@ -118,10 +129,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let viewer = Viewer::from_request_parts(parts, state).await?;
+        let unread = viewer.0.as_ref().map_or(0, |member| member.unread);
         Ok(PageCtx {
             state: AppState::from_ref(state),
             viewer,
             headers: parts.headers.clone(),
+            unread,
         })
     }
 }
@@ -141,6 +154,8 @@ impl PageCtx {
             title: title.into(),
             crumbs,
             viewer: self.viewer.name().map(str::to_owned),
+            admin: self.viewer.0.as_ref().is_some_and(|s| s.member.is_admin),
+            unread: self.unread,
             csrf: self
                 .viewer
                 .0

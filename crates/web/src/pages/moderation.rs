@@ -182,6 +182,7 @@ impl LogEntryView {
             (role, None) => role.to_owned(),
         };
         let member = row.member_name.as_deref().unwrap_or("someone");
+        let domain = row.domain.as_deref().unwrap_or("a server");
         let what = match row.action.as_str() {
             "lock" => "locked the thread".to_owned(),
             "unlock" => "unlocked the thread".to_owned(),
@@ -194,6 +195,18 @@ impl LogEntryView {
             "ban" => format!("banned {member} from the forum"),
             "unban" => format!("lifted the ban on {member}"),
             "edit_purpose" => "rewrote the statement of purpose".to_owned(),
+            "suspend" => format!("suspended {member}"),
+            "unsuspend" => format!("lifted the suspension of {member}"),
+            "block_domain" => format!("blocked {domain}"),
+            "unblock_domain" => format!("unblocked {domain}"),
+            "allow_domain" => format!("allowed {domain}"),
+            "disallow_domain" => format!("took {domain} off the allow list"),
+            "approve_application" => format!("approved the application of {member}"),
+            "reject_application" => "rejected an application".to_owned(),
+            "set_registration" => "changed who may join".to_owned(),
+            "set_registration_question" => "rewrote the registration question".to_owned(),
+            "allowlist_on" => "federates only with the allow list now".to_owned(),
+            "allowlist_off" => "federates with every server not blocked now".to_owned(),
             other => other.replace('_', " "),
         };
         let href = match (row.thread_id, row.post_id) {
@@ -356,17 +369,11 @@ pub async fn ban(
     let ban = match form.action.as_str() {
         "lift" => None,
         "ban" => {
-            let days = form.days.trim();
-            let until = if days.is_empty() {
-                None
-            } else {
-                match days.parse::<i64>() {
-                    Ok(days @ 1..=3650) => Some(now + chrono::Duration::days(days)),
-                    _ => {
-                        let error = "days: a whole number from 1 to 3650, or empty".to_owned();
-                        let page = bans_page(&ctx, &slug, Some(&form), Some(error)).await?;
-                        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-                    }
+            let until = match super::admin::days_from_now(&form.days, now) {
+                Ok(until) => until,
+                Err(err) => {
+                    let page = bans_page(&ctx, &slug, Some(&form), Some(err.to_string())).await?;
+                    return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
                 }
             };
             Some(moderation::Ban {

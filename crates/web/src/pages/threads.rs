@@ -39,6 +39,8 @@ pub struct PostView<'a> {
     pub like_count: i64,
     /// Who removed the post and why, when a host, an admin or a jury did.
     pub removal: Option<RemovalView>,
+    /// Whether a host, an admin or a jury removed it (a restore undoes that).
+    pub removed: bool,
     /// Whether the viewer reads the words: not when removed, unless they wrote it or moderate.
     pub show_body: bool,
     /// Whether the viewer may reply to it: not in a locked thread.
@@ -59,14 +61,14 @@ pub struct RemovalView {
 
 impl RemovalView {
     fn of(p: &stoa_db::queries::posts::PostWithAuthor) -> Option<RemovalView> {
-        p.removed_at?;
-        let name = p.remover_name.as_deref().unwrap_or("someone");
-        let by = match p.removal_kind.as_deref() {
-            Some("jury") => "a jury of members".to_owned(),
-            Some("admin") => format!("an admin, {name}"),
-            _ => format!("a host, {name}"),
+        let withheld = moderation::withheld(p)?;
+        let by = match (withheld.by.as_str(), withheld.by_name) {
+            ("jury", _) => "a jury of members".to_owned(),
+            ("admin", Some(name)) => format!("an admin, {name}"),
+            ("admin", None) => "the admins".to_owned(),
+            (_, name) => format!("a host, {}", name.as_deref().unwrap_or("someone")),
         };
-        let verb = if p.removal_kind.as_deref() == Some("jury") {
+        let verb = if withheld.by == "jury" || p.removed_at.is_none() {
             "Hidden"
         } else {
             "Removed"
@@ -74,7 +76,7 @@ impl RemovalView {
         Some(RemovalView {
             verb,
             by,
-            reason: p.removal_reason.clone().unwrap_or_default(),
+            reason: withheld.reason,
         })
     }
 }
@@ -115,10 +117,12 @@ fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>
         like_count: p.like_count,
         show_body: removal.is_none() || moderation::sees_removed(viewer, looker.role, p.author_id),
         removal,
+        removed: p.removed_at.is_some(),
         can_reply: !looker.locked,
         can_moderate: looker.role.is_some(),
         can_alert: looker.forum_local
             && p.removed_at.is_none()
+            && p.author_hidden.is_none()
             && viewer.is_some_and(|viewer| viewer.id != p.author_id),
     }
 }

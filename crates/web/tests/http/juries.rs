@@ -47,7 +47,7 @@ async fn forum(app: &TestApp) -> Forum {
 async fn jurors<'a>(others: &'a [(&'static str, Api)], alert: i64) -> Vec<&'a (&'static str, Api)> {
     let mut seated = Vec::new();
     for other in others {
-        let (status, duties) = other.1.get("/api/v1/jury").await;
+        let (status, duties) = other.1.get("/api/v1/juries").await;
         assert_eq!(status, StatusCode::OK);
         if duties.as_array().unwrap().iter().any(|d| d["id"] == alert) {
             seated.push(other);
@@ -91,9 +91,22 @@ async fn a_jury_of_members_hides_an_alerted_post_through_the_api() {
         .iter()
         .find(|o| !seated.iter().any(|s| s.0 == o.0))
         .unwrap();
-    let case_path = format!("/api/v1/jury/{alert}");
+    let case_path = format!("/api/v1/juries/{alert}");
     let (status, _) = outsider.1.get(&case_path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Each juror is told of the summons; the others are not.
+    for (name, juror) in &seated {
+        let (_, told) = juror.get("/api/v1/notifications").await;
+        let summons = told["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "jury" && n["alert_id"] == alert)
+            .count();
+        assert_eq!(summons, 1, "{name}: {told}");
+    }
+    let (_, told) = outsider.1.get("/api/v1/notifications").await;
+    assert!(!told.to_string().contains("\"jury\""), "{told}");
 
     // The case: the post, what it answers, the reason — and never who alerted.
     let (status, case) = seated[0].1.get(&case_path).await;
@@ -123,7 +136,7 @@ async fn a_jury_of_members_hides_an_alerted_post_through_the_api() {
     let vote = |comment: &str| json!({"vote": "hide", "comment": comment});
     let (status, body) = seated[0]
         .1
-        .post(&format!("{case_path}/vote"), vote("Spam, plainly."))
+        .post(&format!("{case_path}/votes"), vote("Spam, plainly."))
         .await;
     assert_eq!(
         (status, &body["verdict"]),
@@ -132,17 +145,17 @@ async fn a_jury_of_members_hides_an_alerted_post_through_the_api() {
     );
     let (status, body) = seated[0]
         .1
-        .post(&format!("{case_path}/vote"), vote("Twice."))
+        .post(&format!("{case_path}/votes"), vote("Twice."))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "one vote each: {body}");
     let (_, body) = seated[1]
         .1
-        .post(&format!("{case_path}/vote"), vote("An ad."))
+        .post(&format!("{case_path}/votes"), vote("An ad."))
         .await;
     assert_eq!(body["verdict"], "hidden");
     let (status, _) = seated[2]
         .1
-        .post(&format!("{case_path}/vote"), json!({"vote": "leave"}))
+        .post(&format!("{case_path}/votes"), json!({"vote": "leave"}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
@@ -165,7 +178,17 @@ async fn a_jury_of_members_hides_an_alerted_post_through_the_api() {
             .contains("Buy my pills.")
     );
 
-    // The author reads the verdict with the comments, no names; a stranger to it cannot.
+    // The author is told, and reads the verdict with the comments, no names; a stranger to it
+    // cannot.
+    let (_, told) = spammer.get("/api/v1/notifications").await;
+    let verdict = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "verdict")
+        .unwrap_or_else(|| panic!("no verdict in {told}"));
+    assert_eq!(verdict["alert_id"], alert);
+    assert_eq!(verdict["detail"], "2 of 3 voted to hide it (spam)");
     let verdict_path = format!("/api/v1/alerts/{alert}");
     let (status, verdict) = spammer.get(&verdict_path).await;
     assert_eq!(status, StatusCode::OK, "{verdict}");
@@ -334,10 +357,10 @@ async fn reports_from_lemmy_and_mastodon_summon_juries() {
     // Each reported post has one jury; its jurors read the reporter's words.
     let mut cases = std::collections::BTreeMap::new();
     for (_, member) in &others {
-        let (_, duties) = member.get("/api/v1/jury").await;
+        let (_, duties) = member.get("/api/v1/juries").await;
         for duty in duties.as_array().unwrap() {
             let id = duty["id"].as_i64().unwrap();
-            let (_, case) = member.get(&format!("/api/v1/jury/{id}")).await;
+            let (_, case) = member.get(&format!("/api/v1/juries/{id}")).await;
             cases.insert(
                 id,
                 (

@@ -382,7 +382,7 @@ async fn the_activities_stoa_sends() {
     for juror in &jurors {
         juror
             .post(
-                &format!("/api/v1/jury/{}/vote", alert["id"]),
+                &format!("/api/v1/juries/{}/votes", alert["id"]),
                 serde_json::json!({"vote": "hide"}),
             )
             .await;
