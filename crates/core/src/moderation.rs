@@ -378,6 +378,210 @@ pub async fn set_locked<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+/// What a moderator of a forum elsewhere did, as its server announced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElsewhereAct<'a> {
+    Remove { post_id: i64, reason: &'a str },
+    Restore { post_id: i64 },
+    Lock { thread_id: i64, locked: bool },
+}
+
+/// Applies here what a moderator of a forum elsewhere did to its content: the removal, restore
+/// or lock shows on its copy here as it would on a forum of ours, the log keeps it and the
+/// author here is told. Federation checks that `moderator` moderates that forum; this checks
+/// the forum is another server's and the content is in it. Nothing is announced: it is not
+/// ours to announce.
+pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    forum_id: i64,
+    moderator: &Actor,
+    act: ElsewhereAct<'_>,
+) -> CoreResult<()> {
+    let txn = stoa_db::begin_write(db).await?;
+    forums::by_id(&txn, forum_id)
+        .await?
+        .filter(|f| !f.local)
+        .ok_or(CoreError::Forbidden(
+            "a forum here is moderated by its hosts here",
+        ))?;
+    let now = Utc::now();
+    let (thread, post) = match act {
+        ElsewhereAct::Remove { post_id, .. } | ElsewhereAct::Restore { post_id } => {
+            let (post, thread) = find_post(&txn, post_id).await?;
+            (thread, Some(post))
+        }
+        ElsewhereAct::Lock { thread_id, .. } => (find_thread(&txn, thread_id).await?, None),
+    };
+    if thread.forum_id != forum_id {
+        return Err(CoreError::Forbidden(
+            "a forum's moderators act on that forum's content only",
+        ));
+    }
+    let (action, why) = match act {
+        ElsewhereAct::Remove { post_id, reason } => {
+            if post.as_ref().is_some_and(|p| p.removed_at.is_some()) {
+                return Ok(());
+            }
+            let reason = match reason.trim() {
+                "" => "Removed by a moderator",
+                text => text,
+            };
+            let reason: String = reason.chars().take(REASON_MAX_CHARS).collect();
+            let removal = Removal {
+                by: Some(moderator.id),
+                kind: Role::Host.word(),
+                reason: &reason,
+                at: now,
+            };
+            moderation::set_removal(&txn, post_id, Some(removal)).await?;
+            ("remove", Some(reason))
+        }
+        ElsewhereAct::Restore { post_id } => {
+            if post.as_ref().is_none_or(|p| p.removed_at.is_none()) {
+                return Ok(());
+            }
+            moderation::set_removal(&txn, post_id, None).await?;
+            ("restore", None)
+        }
+        ElsewhereAct::Lock { thread_id, locked } => {
+            if thread.locked == locked {
+                return Ok(());
+            }
+            moderation::set_locked(&txn, thread_id, locked).await?;
+            (if locked { "lock" } else { "unlock" }, None)
+        }
+    };
+    threads::bump_revision(&txn, thread.id).await?;
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(forum_id),
+            action,
+            actor_id: Some(moderator.id),
+            actor_role: Role::Host.word(),
+            thread_id: Some(thread.id),
+            post_id: post.as_ref().map(|p| p.id),
+            member_id: post.as_ref().map(|p| p.author_id),
+            domain: None,
+            reason: why.as_deref(),
+            now,
+        },
+    )
+    .await?;
+    let author = post.as_ref().map_or(thread.author_id, |p| p.author_id);
+    let done = match action {
+        "remove" => "removed your post",
+        "restore" => "restored your post",
+        "lock" => "locked your thread",
+        _ => "unlocked your thread",
+    };
+    let told = stoa_db::queries::notifications::NewNotification {
+        actor_id: Some(moderator.id),
+        thread_id: Some(thread.id),
+        post_id: post.as_ref().map(|p| p.id),
+        detail: Some(match &why {
+            Some(why) => format!("{done}: {why}"),
+            None => done.to_owned(),
+        }),
+        ..crate::notifications::new(crate::notifications::Kind::Moderation, author)
+    };
+    crate::notifications::notify(&txn, vec![told]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A thread the actor may move (as a host of its forum or an admin), for the form that does it.
+pub async fn thread_to_move<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    thread_id: i64,
+) -> CoreResult<threads::ThreadHeader> {
+    let header = threads::header(db, thread_id)
+        .await?
+        .ok_or(CoreError::NotFound("thread"))?;
+    require_role(db, actor, header.forum_id).await?;
+    Ok(header)
+}
+
+/// Moves a thread to another forum here. The actor must moderate both: a host of each, or an
+/// admin. Both forums' counts follow, and each log says it; the old forum's followers see the
+/// thread removed ("Moved to …") and the new forum's see it arrive, as a new thread — what
+/// Lemmy's users can be shown, since Lemmy has no move.
+#[tracing::instrument(skip(db), fields(actor = actor.id))]
+pub async fn move_thread<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    thread_id: i64,
+    to_slug: &str,
+) -> CoreResult<()> {
+    let txn = stoa_db::begin_write(db).await?;
+    let thread = find_thread(&txn, thread_id).await?;
+    let role = require_role(&txn, actor, thread.forum_id).await?;
+    let from = forums::by_id(&txn, thread.forum_id)
+        .await?
+        .filter(|f| f.local)
+        .ok_or(CoreError::Forbidden(
+            "A thread of a forum elsewhere is moved by its own server.",
+        ))?;
+    let to = crate::forums::find_local(&txn, to_slug.trim()).await?;
+    if to.id == from.id {
+        return Err(CoreError::Conflict(
+            "The thread is in that forum already.".into(),
+        ));
+    }
+    let to_role = require_role(&txn, actor, to.id).await.map_err(|_| {
+        CoreError::Forbidden("Only a host of both forums, or an admin, moves a thread.")
+    })?;
+    let starter = thread
+        .starter_post_id
+        .ok_or_else(|| CoreError::Internal("a thread without its first post".into()))?;
+    let now = Utc::now();
+    threads::set_forum(&txn, thread.id, to.id).await?;
+    forums::recount(&txn, from.id).await?;
+    forums::recount(&txn, to.id).await?;
+    let act = Act {
+        thread: &thread,
+        post: None,
+        actor,
+        role,
+    };
+    let moved = format!("Moved to {}", to.name);
+    let removal = Event::PostRemoved {
+        forum_id: from.id,
+        thread_id: thread.id,
+        post_id: starter,
+        reason: moved.clone(),
+    };
+    let why = format!("from {} to {}", from.name, to.name);
+    act.record(&txn, "move", Some(&why), removal, now).await?;
+    // The new forum's log says it too, in the role the actor has there.
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(to.id),
+            action: "move",
+            actor_id: Some(actor.id),
+            actor_role: to_role.word(),
+            thread_id: Some(thread.id),
+            post_id: None,
+            member_id: Some(thread.author_id),
+            domain: None,
+            reason: Some(&why),
+            now,
+        },
+    )
+    .await?;
+    let arrived = Event::ThreadCreated {
+        forum_id: to.id,
+        thread_id: thread.id,
+        post_id: starter,
+        origin: None,
+    };
+    events::record(&txn, actor.id, &arrived, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Removes a post for a reason. Its place in the tree says who removed it and why; its words
 /// stay for the author, the hosts and the admins. Hosts and admins.
 #[tracing::instrument(skip(db), fields(actor = actor.id))]
@@ -585,6 +789,7 @@ impl Act<'_> {
         let author = self.post.map_or(self.thread.author_id, |p| p.author_id);
         let done = match action {
             "lock" => "locked your thread",
+            "move" => "moved your thread",
             "unlock" => "unlocked your thread",
             "remove" => "removed your post",
             "restore" => "restored your post",

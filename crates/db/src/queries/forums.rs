@@ -365,6 +365,64 @@ pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Res
     Ok(())
 }
 
+/// Counts a forum's threads and posts again, and finds its latest post: after a thread moved in
+/// or out, its counters cannot be adjusted by one.
+pub async fn recount<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<(), DbErr> {
+    use crate::{post, thread};
+    use sea_orm::{PaginatorTrait, QueryOrder};
+    let threads_here = || {
+        sea_orm::sea_query::Query::select()
+            .column(thread::Column::Id)
+            .from(thread::Entity)
+            .and_where(Expr::col(thread::Column::ForumId).eq(forum_id))
+            .to_owned()
+    };
+    let thread_count = thread::Entity::find()
+        .filter(thread::Column::ForumId.eq(forum_id))
+        .count(db)
+        .await?;
+    let post_count = post::Entity::find()
+        .filter(post::Column::ThreadId.in_subquery(threads_here()))
+        .filter(post::Column::DeletedAt.is_null())
+        .count(db)
+        .await?;
+    let latest = post::Entity::find()
+        .filter(post::Column::ThreadId.in_subquery(threads_here()))
+        .order_by_desc(post::Column::CreatedAt)
+        .order_by_desc(post::Column::Id)
+        .one(db)
+        .await?;
+    forum::Entity::update_many()
+        .col_expr(
+            forum::Column::ThreadCount,
+            Expr::value(i64::try_from(thread_count).unwrap_or(i64::MAX)),
+        )
+        .col_expr(
+            forum::Column::PostCount,
+            Expr::value(i64::try_from(post_count).unwrap_or(i64::MAX)),
+        )
+        .col_expr(
+            forum::Column::LastPostId,
+            Expr::value(latest.as_ref().map(|p| p.id)),
+        )
+        .col_expr(
+            forum::Column::LastThreadId,
+            Expr::value(latest.as_ref().map(|p| p.thread_id)),
+        )
+        .col_expr(
+            forum::Column::LastPostAuthorId,
+            Expr::value(latest.as_ref().map(|p| p.author_id)),
+        )
+        .col_expr(
+            forum::Column::LastPostAt,
+            Expr::value(latest.as_ref().map(|p| p.created_at)),
+        )
+        .filter(forum::Column::Id.eq(forum_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Removes a deleted post from its forum's post count.
 pub async fn record_deleted_post<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<(), DbErr> {
     forum::Entity::update_many()

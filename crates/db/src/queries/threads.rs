@@ -81,6 +81,24 @@ fn thread_list_select() -> SelectStatement {
         .to_owned()
 }
 
+/// Moves a thread to another forum.
+pub async fn set_forum<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+    forum_id: i64,
+) -> Result<(), DbErr> {
+    thread::Entity::update_many()
+        .col_expr(thread::Column::ForumId, Expr::value(forum_id))
+        .col_expr(
+            thread::Column::Revision,
+            Expr::col(thread::Column::Revision).add(1),
+        )
+        .filter(thread::Column::Id.eq(thread_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Bumps the revision of every thread these members wrote in: whether their posts show changed
 /// (a suspension, a blocked server), so cached reply trees are read again.
 pub async fn bump_revisions_by_authors<C: ConnectionTrait>(

@@ -12,6 +12,7 @@ use url::Url;
 use super::create::CreatePost;
 use super::delete::DeletePost;
 use super::like::{LikePost, UndoLike};
+use super::moderation::{self, LockThread, UndoLock, UndoRemoval};
 use super::post::{Post, fetch_post};
 use super::update::UpdatePost;
 use crate::data::FedData;
@@ -19,7 +20,8 @@ use crate::error::FedError;
 use crate::remote::RemoteForum;
 
 /// A remote forum re-broadcasting what happens in it (FEP-1b12): an activity of one of its
-/// members (`Create`, `Update`, `Delete`, `Like`, `Undo{Like}`), or a post by reference.
+/// members (`Create`, `Update`, `Delete`, `Like`, `Undo{Like}`), a moderator's (a removal,
+/// `Lock`, and their `Undo`), or a post by reference.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Announce {
@@ -39,6 +41,9 @@ enum Announced {
     Delete(DeletePost),
     Like(LikePost),
     UndoLike(UndoLike),
+    Lock(LockThread),
+    UndoLock(UndoLock),
+    UndoRemoval(UndoRemoval),
     /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
     Post(Post),
     Reference(Url),
@@ -72,6 +77,9 @@ impl Announce {
             Announced::Delete(_) => "Delete",
             Announced::Like(_) => "Like",
             Announced::UndoLike(_) => "Undo{Like}",
+            Announced::Lock(_) => "Lock",
+            Announced::UndoLock(_) => "Undo{Lock}",
+            Announced::UndoRemoval(_) => "Undo{Delete}",
             Announced::Post(_) => "post",
             Announced::Reference(_) => "link",
         })
@@ -156,6 +164,10 @@ impl Activity for Announce {
                 if data.urls.is_local(delete.actor.inner()) {
                     return Ok(());
                 }
+                // Someone else's post: a moderator's removal, not a deletion.
+                if moderation::is_removal(data, &delete).await? {
+                    return moderation::removal(data, &forum, &delete).await;
+                }
                 if !vouched(&delete.id, delete.actor.inner()) {
                     // Believed only once the post is gone from its own server.
                     let id = delete.object_id()?;
@@ -193,6 +205,11 @@ impl Activity for Announce {
                 undo.verify(data).await?;
                 undo.receive(data).await
             }
+            Announced::Lock(lock) => moderation::lock(data, &forum, &lock, true, &lock.actor).await,
+            Announced::UndoLock(undo) => {
+                moderation::lock(data, &forum, &undo.object, false, &undo.actor).await
+            }
+            Announced::UndoRemoval(undo) => moderation::restore(data, &forum, &undo).await,
             Announced::Post(post) => announced_post(data, &forum.row, post.id).await,
             Announced::Reference(id) => announced_post(data, &forum.row, id).await,
         }

@@ -20,6 +20,9 @@ pub struct DeletePost {
     pub actor: ObjectId<RemoteUser>,
     /// The deleted object's id, or the object (often a `Tombstone`) with its id.
     pub object: serde_json::Value,
+    /// Why, when a moderator removed the post (Lemmy's removal is a `Delete` with a summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     /// The activity as it arrived, kept to be re-broadcast as it came (set by `inbound`).
     #[serde(skip)]
     pub received: Option<String>,

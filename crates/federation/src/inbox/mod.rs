@@ -32,6 +32,7 @@ mod delete;
 mod flag;
 mod follow;
 mod like;
+mod moderation;
 mod post;
 mod shared;
 mod update;

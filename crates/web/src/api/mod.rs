@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             put(moderation::ban).delete(moderation::unban),
         )
         .route("/modlog", get(moderation::instance_log))
+        .route("/threads/{id}/move", post(moderation::move_thread))
         .route(
             "/threads/{id}/lock",
             post(moderation::lock).delete(moderation::unlock),
@@ -132,6 +133,7 @@ async fn api_not_found() -> ApiError {
         moderation::appoint_host,
         moderation::dismiss_host,
         moderation::lock,
+        moderation::move_thread,
         moderation::unlock,
         moderation::remove,
         moderation::restore,

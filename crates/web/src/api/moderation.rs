@@ -59,6 +59,33 @@ pub struct Reason {
     pub reason: Option<String>,
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct MoveInput {
+    /// The slug of the forum here it goes to.
+    pub forum: String,
+}
+
+/// Moves a thread, with its replies, to another forum here. A host of both forums, or an
+/// admin; both forums' logs say it.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/move", request_body = MoveInput,
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "thread id")),
+    responses(
+        (status = 204, description = "the thread is in the other forum"),
+        (status = 401, body = ApiErrorBody),
+        (status = 403, description = "not a host of both forums nor an admin", body = ApiErrorBody),
+        (status = 404, description = "no such thread or forum", body = ApiErrorBody),
+        (status = 409, description = "already in that forum", body = ApiErrorBody)))]
+pub async fn move_thread(
+    State(state): State<AppState>,
+    ApiMember(member): ApiMember,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<MoveInput>,
+) -> Result<StatusCode, ApiError> {
+    moderation::move_thread(&state.db, &member.actor(), id, &input.forum).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Locks a thread: no new replies, from here or elsewhere. Hosts and admins.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/lock", request_body = Reason,
     security(("bearer" = [])),

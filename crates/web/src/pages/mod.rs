@@ -50,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{id}/revisions", get(threads::revisions))
         .route("/t/{id}/lock", post(moderation::lock))
         .route(
+            "/t/{id}/move",
+            get(moderation::move_form).post(moderation::move_thread),
+        )
+        .route(
             "/p/{id}/remove",
             get(moderation::remove_form).post(moderation::remove),
         )

@@ -45,6 +45,72 @@ pub async fn lock(
 }
 
 #[derive(Template)]
+#[template(path = "move.html")]
+struct MovePage {
+    layout: Layout,
+    thread_id: i64,
+    title: String,
+    forum_slug: String,
+    /// (slug, name) of every forum here.
+    forums: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn move_page(
+    ctx: &PageCtx,
+    thread_id: i64,
+    error: Option<String>,
+) -> Result<MovePage, PageError> {
+    let member = ctx.require_member(&format!("/t/{thread_id}/move"))?;
+    let header = moderation::thread_to_move(&ctx.state.db, &member.actor(), thread_id).await?;
+    let forums = stoa_core::forums::index(&ctx.state.db)
+        .await?
+        .into_iter()
+        .flat_map(|group| group.forums)
+        .map(|f| (f.slug, f.name))
+        .collect();
+    Ok(MovePage {
+        layout: ctx.layout("Move a thread", vec![Crumb::here("Move a thread")]),
+        thread_id,
+        title: header.title,
+        forum_slug: header.forum_slug,
+        forums,
+        error,
+    })
+}
+
+pub async fn move_form(ctx: PageCtx, Path(thread_id): Path<i64>) -> Result<Response, PageError> {
+    render(&move_page(&ctx, thread_id, None).await?)
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    forum: String,
+}
+
+pub async fn move_thread(
+    ctx: PageCtx,
+    Path(thread_id): Path<i64>,
+    PageForm(form): PageForm<MoveForm>,
+) -> Result<Response, PageError> {
+    let member = ctx.require_member(&format!("/t/{thread_id}/move"))?;
+    ctx.verify_csrf(&form.csrf)?;
+    let moved =
+        moderation::move_thread(&ctx.state.db, &member.actor(), thread_id, &form.forum).await;
+    match moved {
+        Ok(()) => Ok(Redirect::to(&format!("/t/{thread_id}")).into_response()),
+        Err(err @ (CoreError::Conflict(_) | CoreError::Forbidden(_) | CoreError::NotFound(_))) => {
+            let page = move_page(&ctx, thread_id, Some(err.to_string())).await?;
+            render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "remove.html")]
 struct RemovePage {
     layout: Layout,
@@ -185,6 +251,7 @@ impl LogEntryView {
         let domain = row.domain.as_deref().unwrap_or("a server");
         let what = match row.action.as_str() {
             "lock" => "locked the thread".to_owned(),
+            "move" => "moved the thread".to_owned(),
             "unlock" => "unlocked the thread".to_owned(),
             "remove" => format!("removed a post by {member} in"),
             "restore" => format!("restored a post by {member} in"),

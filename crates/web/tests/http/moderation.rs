@@ -458,3 +458,113 @@ async fn hosts_rewrite_the_forums_purpose() {
     let log = app.browser().get("/f/books/modlog").await.body;
     assert!(log.contains("host helen rewrote the statement of purpose"));
 }
+
+/// A host of both forums (or an admin) moves a thread: it is listed in the new forum with its
+/// replies, both forums count it where it is, both logs say it, its author is told; a host of
+/// one forum only cannot. The old forum's followers are told it was removed there ("Moved to
+/// Music") and the new forum's see it arrive.
+#[tokio::test]
+async fn hosts_move_threads_between_their_forums() {
+    let app = TestApp::spawn_with(crate::common::loopback()).await;
+    let peer = crate::peer::start_peer().await;
+    let root = app.admin("root").await;
+    let helen = app.member("helen").await;
+    let alice = app.member("alice").await;
+    root.put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    peer.follow_books(&app).await;
+    let follow_music = crate::wire::follow(
+        &peer.actor.id,
+        &format!("{}/follows/2", peer.base),
+        &app.url("/f/music"),
+    );
+    peer.send(follow_music, &app.url("/f/music/inbox"))
+        .await
+        .unwrap();
+    let (thread, starter) = alice.thread("books", "Favourite albums", "Which?").await;
+    alice.reply(thread, starter, "Blue Train.").await;
+    let (_, books_before) = app.api().get("/api/v1/forums/books").await;
+
+    let path = format!("/api/v1/threads/{thread}/move");
+    let (status, _) = alice.post(&path, json!({"forum": "music"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a member does not move");
+    let (status, body) = helen.post(&path, json!({"forum": "music"})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a host of books only: {body}"
+    );
+    let (status, _) = root.post(&path, json!({"forum": "nowhere"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = root.post(&path, json!({"forum": "books"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    root.put("/api/v1/forums/music/hosts/helen", Value::Null)
+        .await;
+    let (status, body) = helen.post(&path, json!({"forum": "music"})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let (_, view) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(view["forum"]["slug"], "music");
+    assert_eq!(view["posts"].as_array().unwrap().len(), 2);
+    let (_, music) = app.api().get("/api/v1/forums/music").await;
+    assert_eq!(crate::common::thread_titles(&music), ["Favourite albums"]);
+    assert_eq!(music["forum"]["thread_count"], 1);
+    assert_eq!(music["forum"]["post_count"], 2);
+    let (_, books) = app.api().get("/api/v1/forums/books").await;
+    assert!(crate::common::thread_titles(&books).is_empty());
+    assert_eq!(
+        books["forum"]["thread_count"].as_i64().unwrap(),
+        books_before["forum"]["thread_count"].as_i64().unwrap() - 1
+    );
+    for slug in ["books", "music"] {
+        let (_, log) = app
+            .api()
+            .get(&format!("/api/v1/forums/{slug}/modlog"))
+            .await;
+        assert_eq!(log["entries"][0]["action"], "move", "{slug}: {log}");
+        assert_eq!(log["entries"][0]["reason"], "from Books to Music");
+    }
+    let (_, told) = alice.get("/api/v1/notifications").await;
+    assert_eq!(
+        told["notifications"][0]["detail"],
+        "moved your thread: from Books to Music"
+    );
+
+    // The followers of each forum are told in Lemmy's shapes.
+    let removed = peer
+        .wait_for_matching("the removal from books", |a| {
+            a["type"] == "Announce" && a["object"]["type"] == "Delete"
+        })
+        .await;
+    assert_eq!(removed["actor"], app.url("/f/books"));
+    assert_eq!(removed["object"]["summary"], "Moved to Music");
+    let arrived = peer
+        .wait_for_matching("the thread in music", |a| {
+            a["type"] == "Announce"
+                && a["actor"] == app.url("/f/music")
+                && a["object"]["type"] == "Create"
+        })
+        .await;
+    assert_eq!(arrived["object"]["object"]["name"], "Favourite albums");
+
+    // From the page: a host finds the form, a member does not.
+    let page = app.browser();
+    page.login("helen", "correct horse").await;
+    let form = page.get(&format!("/t/{thread}/move")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("<option value=\"books\""));
+    let moved = page
+        .submit(
+            &format!("/t/{thread}/move"),
+            &format!("/t/{thread}/move"),
+            &[("forum", "books")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let member = app.browser();
+    member.login("alice", "correct horse").await;
+    assert_eq!(
+        member.get(&format!("/t/{thread}/move")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

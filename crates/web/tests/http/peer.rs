@@ -173,6 +173,8 @@ pub(crate) async fn start_peer_on(port: u16) -> Peer {
     let group_id = Url::parse(&format!("{base}/groups/club")).unwrap();
     let mut group_document = wire::actor_document("Group", &group_id, "club", &keys.public_key);
     group_document["name"] = json!("The Club");
+    // Its moderators, as Lemmy lists them: a test serves the collection at `/objects/moderators`.
+    group_document["attributedTo"] = json!(format!("{base}/objects/moderators"));
     let inbox_config = config.clone();
     let finger = json!({
         "subject": format!("acct:remote@{}", base.trim_start_matches("http://")),

@@ -348,3 +348,181 @@ async fn following_a_forum_elsewhere_brings_its_recent_threads() {
     let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
     assert_eq!(forum["threads"].as_array().unwrap().len(), 2, "{forum:#}");
 }
+
+/// A forum's host on B removes a post and locks a thread: a member on A following the forum
+/// sees the removal's placeholder and the lock, and cannot reply there; the restore and the
+/// unlock follow. A removal announced in the name of someone who is not the forum's moderator
+/// is not believed.
+#[tokio::test]
+async fn a_forums_host_elsewhere_removes_and_locks_and_it_shows_here() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let b_host = authority(&b);
+    let ada = a.member("ada").await;
+    let root = b.admin("root").await;
+    let helen = b.member("helen").await;
+    let bo = b.member("bo").await;
+    root.put("/api/v1/forums/books/hosts/helen", Value::Null)
+        .await;
+    let remote_slug = format!("books@{b_host}");
+    ada.post(
+        "/api/v1/follows",
+        json!({"forum": format!("@books@{b_host}")}),
+    )
+    .await;
+    eventually("B accepts the Follow", || async {
+        let (_, list) = ada.get("/api/v1/follows").await;
+        (list["forums"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+    let (thread_b, starter_b) = bo.thread("books", "Pills", "Buy now.").await;
+    let spam_b = bo.reply(thread_b, starter_b, "Cheap pills here.").await;
+    let thread_a = eventually("B's thread reaches A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        forum["threads"]
+            .as_array()
+            .and_then(|threads| threads.iter().find(|t| t["title"] == "Pills"))
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await;
+    let spam_a = eventually("the reply reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        posts(&seen)
+            .iter()
+            .find(|p| {
+                p["body_html"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Cheap pills")
+            })
+            .and_then(|p| p["id"].as_i64())
+    })
+    .await;
+
+    // The host removes the reply and locks the thread on B.
+    let (status, _) = helen
+        .post(
+            &format!("/api/v1/posts/{spam_b}/removal"),
+            json!({"reason": "Spam."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = helen
+        .post(
+            &format!("/api/v1/threads/{thread_b}/lock"),
+            json!({"reason": "Closed."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let seen = eventually("the removal and the lock reach A", || async {
+        let seen = thread(&ada, thread_a).await;
+        let removed = posts(&seen)
+            .iter()
+            .any(|p| p["id"] == spam_a && p["removal"] == json!({"by": "host", "reason": "Spam."}));
+        (removed && seen["locked"] == true).then_some(seen)
+    })
+    .await;
+    assert!(!seen.to_string().contains("Cheap pills"), "{seen}");
+    let (status, body) = ada
+        .post(
+            &format!("/api/v1/threads/{thread_a}/replies"),
+            json!({"parent_id": spam_a, "body": "Let me in."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (_, log) = a.api().get("/api/v1/modlog").await;
+    assert!(
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "remove" && e["by"] == format!("helen@{b_host}").as_str()),
+        "{log}"
+    );
+
+    // The restore and the unlock follow.
+    helen
+        .delete(&format!("/api/v1/posts/{spam_b}/removal"))
+        .await;
+    helen
+        .delete(&format!("/api/v1/threads/{thread_b}/lock"))
+        .await;
+    eventually("the restore and the unlock reach A", || async {
+        let seen = thread(&ada, thread_a).await;
+        let restored = posts(&seen)
+            .iter()
+            .any(|p| p["id"] == spam_a && p["removal"].is_null());
+        (restored && seen["locked"] == false).then_some(())
+    })
+    .await;
+}
+
+/// Moderation of a forum elsewhere is believed only from the moderators it lists: a `Lock` its
+/// server announces in the name of a member it does not list (Lemmy's own fixture) changes
+/// nothing here; once its `moderators` collection lists them, the same lock holds.
+#[tokio::test]
+async fn moderation_from_someone_the_forum_does_not_list_is_not_believed() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let peer = crate::peer::start_peer().await;
+    let ada = app.member("ada").await;
+    let (status, _) = ada
+        .post("/api/v1/follows", json!({"forum": peer.group.id}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page_id = format!("{}/post/1", peer.base);
+    let page = crate::wire::page(&page_id, &peer.actor.id, "Club news")
+        .content("<p>Hello.</p>")
+        .to(&[crate::wire::PUBLIC, peer.group.id.as_str()])
+        .audience(peer.group.id.as_str());
+    let create = crate::wire::create(&format!("{page_id}/create"), &peer.actor.id, page);
+    peer.send_as(
+        &peer.group,
+        crate::wire::forum_announce(peer.group.id.as_str(), "1", create),
+        &app.url("/inbox"),
+    )
+    .await
+    .unwrap();
+    let slug = format!("club@{}", peer.base.trim_start_matches("http://"));
+    let (_, forum) = ada.get(&format!("/api/v1/forums/{slug}")).await;
+    let club_thread = forum["threads"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{forum}"));
+
+    let mut lock = crate::wire::lemmy(
+        "activities/community/lock_page.json",
+        &peer.actor.id,
+        &peer.base,
+        peer.group.id.as_str(),
+    );
+    lock["object"] = json!(page_id);
+    lock["actor"] = json!(peer.actor.id);
+    // Refused (403), which the sending library does not report: the outcome is what is checked.
+    let _ = peer
+        .send_as(
+            &peer.group,
+            crate::wire::forum_announce(peer.group.id.as_str(), "2", lock.clone()),
+            &app.url("/inbox"),
+        )
+        .await;
+    let seen = thread(&ada, club_thread).await;
+    assert_eq!(seen["locked"], false, "{seen}");
+
+    peer.objects.lock().unwrap().insert(
+        "moderators".into(),
+        json!({
+            "type": "OrderedCollection",
+            "id": format!("{}/objects/moderators", peer.base),
+            "orderedItems": [peer.actor.id],
+        }),
+    );
+    lock["id"] = json!(format!("{}/activities/lock/2", peer.base));
+    peer.send_as(
+        &peer.group,
+        crate::wire::forum_announce(peer.group.id.as_str(), "3", lock),
+        &app.url("/inbox"),
+    )
+    .await
+    .unwrap();
+    let seen = thread(&ada, club_thread).await;
+    assert_eq!(seen["locked"], true, "{seen}");
+}
