@@ -73,6 +73,14 @@ pub enum Event {
         thread_id: i64,
         post_id: i64,
     },
+    /// A member here reported a post of a forum elsewhere to its moderators.
+    PostReported {
+        forum_id: i64,
+        thread_id: i64,
+        post_id: i64,
+        /// The reason and the member's words.
+        reason: String,
+    },
     /// A thread takes no more replies (`locked`), or takes them again.
     ThreadLocked {
         forum_id: i64,
@@ -130,6 +138,7 @@ impl Event {
             Event::PostRemoved { .. } => "post_removed",
             Event::PostRestored { .. } => "post_restored",
             Event::ThreadLocked { .. } => "thread_locked",
+            Event::PostReported { .. } => "post_reported",
             Event::HostChanged { .. } => "host_changed",
             Event::MemberBanned { .. } => "member_banned",
             Event::ForumUpdated { .. } => "forum_updated",
@@ -151,7 +160,8 @@ impl Event {
             | Event::PostLiked { post_id, .. }
             | Event::PostUnliked { post_id, .. }
             | Event::PostRemoved { post_id, .. }
-            | Event::PostRestored { post_id, .. } => *post_id,
+            | Event::PostRestored { post_id, .. }
+            | Event::PostReported { post_id, .. } => *post_id,
             Event::ThreadLocked { thread_id, .. } => *thread_id,
             Event::MemberBanned { member_id, .. } | Event::MemberUnbanned { member_id, .. } => {
                 *member_id

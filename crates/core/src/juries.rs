@@ -83,6 +83,21 @@ impl Reason {
         }
     }
 
+    /// The reason a report's words begin with, as Stoa writes them ("spam: …"); other words are
+    /// `Other`.
+    pub fn of_words(words: &str) -> Reason {
+        let words = words.trim_start().to_lowercase();
+        Reason::ALL
+            .into_iter()
+            .filter(|r| *r != Reason::Other)
+            .find(|r| {
+                words
+                    .strip_prefix(r.label())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+            })
+            .unwrap_or(Reason::Other)
+    }
+
     pub fn parse(word: &str) -> CoreResult<Reason> {
         Reason::ALL
             .into_iter()
@@ -137,8 +152,23 @@ pub async fn raise<C: ConnectionTrait + TransactionTrait>(
     {
         return Ok(known);
     }
-    let (post, forum_id) = alertable(&txn, alerter, new.post_id).await?;
-    if juries::open_alert_on(&txn, post.id).await?.is_some() {
+    let (post, forum) = alertable_in(&txn, alerter, new.post_id).await?;
+    let forum_id = forum.id;
+    if !forum.local && new.ap_id.is_some() {
+        return Err(CoreError::Forbidden(
+            "This forum is hosted elsewhere; its own hosts look after it.",
+        ));
+    }
+    if !forum.local {
+        if juries::report_by(&txn, alerter.id, post.id)
+            .await?
+            .is_some()
+        {
+            return Err(CoreError::Conflict(
+                "You have reported this post to its forum already.".into(),
+            ));
+        }
+    } else if juries::open_alert_on(&txn, post.id).await?.is_some() {
         return Err(CoreError::Conflict(
             "A jury is already judging this post.".into(),
         ));
@@ -166,40 +196,70 @@ pub async fn raise<C: ConnectionTrait + TransactionTrait>(
             reason: new.reason.word(),
             details: details.as_deref(),
             ap_id: new.ap_id,
+            state: if forum.local {
+                juries::OPEN
+            } else {
+                juries::REPORTED
+            },
             now,
             deadline: now + rules.deadline,
         },
     )
     .await?;
+    if !forum.local {
+        // Judged by the forum's own moderators: it goes to them as a `Flag`.
+        let event = Event::PostReported {
+            forum_id,
+            thread_id: post.thread_id,
+            post_id: post.id,
+            reason: alert_words(&alert),
+        };
+        events::record(&txn, alerter.id, &event, now).await?;
+        txn.commit().await?;
+        return Ok(alert);
+    }
     summon(&txn, &alert, post.author_id, rules, rules.size, now).await?;
     txn.commit().await?;
     Ok(alert)
 }
 
-/// A post the member may alert, and its forum's id: one that is there to read, in a forum here,
-/// and not their own.
+/// A post the member may alert, and its forum's id: one that is there to read and not their
+/// own. A post of a forum elsewhere is reported to that forum's moderators.
 pub async fn alertable<C: ConnectionTrait>(
     db: &C,
     alerter: &Actor,
     post_id: i64,
 ) -> CoreResult<(stoa_db::post::Model, i64)> {
+    let (post, forum) = alertable_in(db, alerter, post_id).await?;
+    Ok((post, forum.id))
+}
+
+/// The words a report sent elsewhere carries: the reason, and the member's own words.
+fn alert_words(alert: &alert::Model) -> String {
+    let reason = Reason::parse(&alert.reason).map_or("other", Reason::label);
+    match alert.details.as_deref() {
+        Some(details) => format!("{reason}: {details}"),
+        None => reason.to_owned(),
+    }
+}
+
+async fn alertable_in<C: ConnectionTrait>(
+    db: &C,
+    alerter: &Actor,
+    post_id: i64,
+) -> CoreResult<(stoa_db::post::Model, stoa_db::forum::Model)> {
     let post = posts::by_id(db, post_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
         .ok_or(CoreError::NotFound("post"))?;
     let (_, forum) = place_of(db, post.thread_id).await?;
-    if !forum.local {
-        return Err(CoreError::Forbidden(
-            "This forum is hosted elsewhere; its own hosts look after it.",
-        ));
-    }
     if post.author_id == alerter.id {
         return Err(CoreError::Forbidden("You cannot alert your own post."));
     }
     if post.removed_at.is_some() {
         return Err(CoreError::Conflict("This post is already removed.".into()));
     }
-    Ok((post, forum.id))
+    Ok((post, forum))
 }
 
 /// Draws `seats` jurors for an alert and seats them.

@@ -11,6 +11,8 @@ use crate::{alert, forum_host, juror, post, user};
 
 /// States of an alert.
 pub const OPEN: &str = "open";
+/// An alert on a post of a forum elsewhere: sent to that forum as a `Flag`, judged there.
+pub const REPORTED: &str = "reported";
 /// States of a juror's seat.
 pub const SUMMONED: &str = "summoned";
 pub const DECLINED: &str = "declined";
@@ -23,6 +25,8 @@ pub struct NewAlert<'a> {
     pub reason: &'a str,
     pub details: Option<&'a str>,
     pub ap_id: Option<&'a str>,
+    /// `open` (a jury here), or `reported` (sent to a forum elsewhere).
+    pub state: &'a str,
     pub now: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
 }
@@ -38,7 +42,7 @@ pub async fn insert_alert<C: ConnectionTrait>(
         reason: Set(new.reason.to_owned()),
         details: Set(new.details.map(str::to_owned)),
         ap_id: Set(new.ap_id.map(str::to_owned)),
-        state: Set(OPEN.to_owned()),
+        state: Set(new.state.to_owned()),
         hide_votes: Set(0),
         leave_votes: Set(0),
         created_at: Set(new.now),
@@ -93,6 +97,20 @@ pub async fn alerts_since<C: ConnectionTrait>(
         select = select.filter(alert::Column::State.eq(state));
     }
     select.count(db).await
+}
+
+/// A member's report of a post, if they made one.
+pub async fn report_by<C: ConnectionTrait>(
+    db: &C,
+    alerter_id: i64,
+    post_id: i64,
+) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::AlerterId.eq(alerter_id))
+        .filter(alert::Column::PostId.eq(post_id))
+        .filter(alert::Column::State.eq(REPORTED))
+        .one(db)
+        .await
 }
 
 /// Open alerts whose deadline has passed, oldest first.

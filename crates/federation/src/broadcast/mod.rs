@@ -137,6 +137,9 @@ async fn broadcast<C: ConnectionTrait>(
         }
         | Event::PostUnliked {
             forum_id, post_id, ..
+        }
+        | Event::PostReported {
+            forum_id, post_id, ..
         } => (*forum_id, *post_id),
     };
     let Some((forum, inboxes)) = audiences.get(txn, forum_id).await? else {
@@ -144,6 +147,10 @@ async fn broadcast<C: ConnectionTrait>(
     };
     if !forum.local {
         return send_to_remote_forum(data, txn, event, &parsed, &forum, post_id).await;
+    }
+    // A report is made only of a post of a forum elsewhere, and goes only there.
+    if matches!(parsed, Event::PostReported { .. }) {
+        return Ok(());
     }
     if inboxes.is_empty() {
         return Ok(());
@@ -383,6 +390,19 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
             to_forum
                 .send(Outgoing::new(Kind::Undo, undo_id, member_url, like))
                 .await
+        }
+        // A report goes to the forum alone, not to the public (as Lemmy and Mbin send one).
+        Event::PostReported { reason, .. } => {
+            let id = activity_url(&member_url, "flag", event.id)?;
+            let flag = Outgoing::new(Kind::Flag, id, member_url, object_id)
+                .with_summary(reason)
+                .with_context()
+                .to(&[&forum_url]);
+            let flag = Outgoing {
+                audience: Some(forum_url.clone()),
+                ..flag
+            };
+            delivery::enqueue(txn, &flag, signer, std::slice::from_ref(&inbox)).await
         }
         _ if post.author_id != member.id => Ok(()),
         Event::PostDeleted { .. } => {

@@ -104,7 +104,7 @@ impl Activity for FlagPost {
         let details = self.details();
         let new = NewAlert {
             post_id: post.id,
-            reason: Reason::Other,
+            reason: Reason::of_words(&details),
             details: Some(&details),
             ap_id: Some(self.id.as_str()),
         };

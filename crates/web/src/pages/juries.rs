@@ -162,6 +162,9 @@ fn status(state: &str, tally: Option<Tally>) -> String {
             "Left as it is by a jury of members{}.",
             count(tally.map_or(0, |t| t.leave))
         ),
+        "reported" => {
+            "Sent to the forum's moderators on its own server: they judge it there.".to_owned()
+        }
         _ => "The jury is still out.".to_owned(),
     }
 }

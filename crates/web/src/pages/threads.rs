@@ -47,7 +47,8 @@ pub struct PostView<'a> {
     pub can_reply: bool,
     /// Whether the viewer may remove or restore it: a host of the forum or an admin.
     pub can_moderate: bool,
-    /// Whether the viewer may alert it to a jury: a member, not its author, in a forum here.
+    /// Whether the viewer may alert it: a member, not its author (to a jury here, or to the
+    /// moderators of a forum elsewhere).
     pub can_alert: bool,
 }
 
@@ -87,7 +88,6 @@ struct Looker<'a> {
     viewer: Option<&'a stoa_core::Actor>,
     role: Option<moderation::Role>,
     locked: bool,
-    forum_local: bool,
 }
 
 fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>) -> PostView<'a> {
@@ -120,8 +120,7 @@ fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>
         removed: p.removed_at.is_some(),
         can_reply: !looker.locked,
         can_moderate: looker.role.is_some(),
-        can_alert: looker.forum_local
-            && p.removed_at.is_none()
+        can_alert: p.removed_at.is_none()
             && p.author_hidden.is_none()
             && viewer.is_some_and(|viewer| viewer.id != p.author_id),
     }
@@ -159,7 +158,6 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
         viewer: viewer.as_ref(),
         role,
         locked: header.locked,
-        forum_local: header.forum_local,
     };
     let mut crumbs = forum_crumbs(
         header.group_name.as_deref(),

@@ -399,6 +399,46 @@ async fn a_forums_host_elsewhere_removes_and_locks_and_it_shows_here() {
     })
     .await;
 
+    // A member here reports the reply: a `Flag` goes to the forum, which makes it an alert for
+    // a jury there; here it is recorded as sent, once.
+    let (status, report) = ada
+        .post(
+            &format!("/api/v1/posts/{spam_a}/alerts"),
+            json!({"reason": "spam", "details": "Pills again."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let (status, _) = ada
+        .post(
+            &format!("/api/v1/posts/{spam_a}/alerts"),
+            json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "one report per member and post"
+    );
+    let (_, verdict) = ada.get(&format!("/api/v1/alerts/{}", report["id"])).await;
+    assert_eq!(verdict["state"], "reported", "{verdict}");
+    let alert_b = eventually("the Flag reaches B as an alert", || async {
+        use stoa_db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        stoa_db::alert::Entity::find()
+            .filter(stoa_db::alert::Column::PostId.eq(spam_b))
+            .one(&b.db)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(alert_b.reason, "spam");
+    assert!(
+        alert_b
+            .ap_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with(&a.base)),
+        "{alert_b:?}"
+    );
+
     // The host removes the reply and locks the thread on B.
     let (status, _) = helen
         .post(

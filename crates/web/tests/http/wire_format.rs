@@ -330,6 +330,15 @@ async fn the_activities_stoa_sends() {
         "update_note_elsewhere",
         &sent(&app, "Update{Note} to a forum elsewhere", by_ada("Update")).await,
     );
+    bob.post(
+        &format!("/api/v1/posts/{answer}/alerts"),
+        serde_json::json!({"reason": "off_topic", "details": "Not about the club."}),
+    )
+    .await;
+    snapshot(
+        "flag_elsewhere",
+        &sent(&app, "Flag to a forum elsewhere", |a| a["type"] == "Flag").await,
+    );
     bob.post(&format!("/api/v1/posts/{answer}/like"), Value::Null)
         .await;
     let bob_url = app.url("/u/bob");
