@@ -383,3 +383,79 @@ test("a report from the Fedify peer summons a jury of members, who hide the post
     await c.stop();
   }
 });
+
+test("the Fedify peer sees a forum's moderation in Lemmy's shapes, and is refused once banned or blocked", async () => {
+  const c = await startStoa();
+  try {
+    const root = await c.admin("root");
+    const helen = await c.member("helen");
+    const ann = await c.member("ann");
+    const forum = `${c.base}/f/books`;
+    const peerName = `peer@${new URL(peer.base).host}`;
+    await peer.send({ id: new URL(forum), inboxId: new URL(`${forum}/inbox`) }, peer.follow(forum));
+    await peer.waitFor("the forum's Accept", (activity) => activity.type === "Accept" && activity.actor === forum);
+    // What reached the peer from this forum, as sent, once Fedify took it too.
+    const announced = async (what, matches) => {
+      let found;
+      await until(what, async () => {
+        found = peer.incoming.find((request) => request.body?.type === "Announce" && request.body.actor === forum && matches(request.body.object));
+        return found && peer.received.some((activity) => activity.id === found.body.id);
+      });
+      return found.body.object;
+    };
+
+    // An admin appoints a host: `Add` of the member to the forum's moderators.
+    assert.equal((await c.api("PUT", "/api/v1/forums/books/hosts/helen", undefined, root)).status, 204);
+    const add = await announced("the host's appointment", (object) => object.type === "Add");
+    assert.equal(add.object, `${c.base}/u/helen`);
+    assert.equal(add.target, `${forum}/moderators`);
+
+    // The peer replies in a thread; the host removes the reply and locks the thread.
+    const thread = await c.api("POST", "/api/v1/forums/books/threads", { title: "House rules", body: "Be kind." }, ann);
+    const pageId = `${c.base}/t/${thread.body.id}`;
+    const spam = peer.reply(pageId, "<p>Buy pills.</p>", forum);
+    const spamNote = (await spam.getObject()).id.href;
+    await peer.send({ id: new URL(forum), inboxId: new URL(`${c.base}/inbox`) }, spam);
+    let reply;
+    await until("the peer's reply lands", async () => {
+      reply = (await c.api("GET", `/api/v1/threads/${thread.body.id}`)).body.posts.find((p) => p.author.name === peerName);
+      return reply !== undefined;
+    });
+    assert.equal((await c.api("POST", `/api/v1/posts/${reply.id}/removal`, { reason: "Spam." }, helen)).status, 204);
+    const removal = await announced("the removal", (object) => object.type === "Delete");
+    assert.equal(removal.actor, `${c.base}/u/helen`);
+    assert.equal(removal.summary, "Spam.");
+    // The peer's own post, by the id it gave it.
+    assert.equal(removal.object, spamNote);
+    assert.equal((await c.api("POST", `/api/v1/threads/${thread.body.id}/lock`, { reason: "Closed." }, helen)).status, 204);
+    const lock = await announced("the lock", (object) => object.type === "Lock");
+    assert.equal(lock.object, pageId);
+
+    // The host bans the peer from the forum: `Block` with the forum as target and a reason.
+    const bans = `/api/v1/forums/books/bans/${encodeURIComponent(peerName)}`;
+    assert.equal((await c.api("PUT", bans, { reason: "Spam." }, helen)).status, 204);
+    const block = await announced("the ban", (object) => object.type === "Block");
+    assert.equal(block.target, forum);
+    assert.equal(block.summary, "Spam.");
+
+    // Banned, its reply to an open thread is refused (403) and not stored.
+    const open = await c.api("POST", "/api/v1/forums/books/threads", { title: "Open thread", body: "Talk." }, ann);
+    const openPage = `${c.base}/t/${open.body.id}`;
+    const refusedReply = async (text) => {
+      const before = peer.outgoing.length;
+      await peer.send({ id: new URL(forum), inboxId: new URL(`${c.base}/inbox`) }, peer.reply(openPage, `<p>${text}</p>`, forum)).catch(() => {});
+      const posted = peer.outgoing.slice(before).filter((request) => request.method === "POST" && request.url === `${c.base}/inbox`);
+      assert.ok(posted.length > 0 && posted.every((request) => request.status === 403), JSON.stringify(posted));
+      const view = (await c.api("GET", `/api/v1/threads/${open.body.id}`)).body;
+      assert.ok(!JSON.stringify(view).includes(text), "the refused reply is not stored");
+    };
+    await refusedReply("Banned words.");
+
+    // The ban lifted, an admin blocks the peer's server: refused again, its earlier post hidden.
+    assert.equal((await c.api("DELETE", bans, undefined, helen)).status, 204);
+    assert.equal((await c.api("PUT", `/api/v1/admin/domain-blocks/${new URL(peer.base).hostname}`, { reason: "Abuse." }, root)).status, 204);
+    await refusedReply("Blocked words.");
+  } finally {
+    await c.stop();
+  }
+});

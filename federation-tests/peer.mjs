@@ -64,7 +64,7 @@ export async function startPeer(port) {
   const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
   const received = [];
   // Every POST that reached the peer, as it came, before Fedify (which drops an activity id it
-  // has seen) reads it: { path, id }.
+  // has seen) reads it: { path, id, body } (body: the JSON as sent, null if it was not JSON).
   const incoming = [];
   // Every request this peer made, in the order made: { method, url, scheme, status }, where scheme
   // is "rfc9421", "draft-cavage" or "unsigned", and status stays null if no response came.
@@ -111,12 +111,14 @@ export async function startPeer(port) {
     const body = Buffer.concat(chunks);
     if (req.method === "POST") {
       let id = null;
+      let json = null;
       try {
-        id = JSON.parse(body.toString()).id ?? null;
+        json = JSON.parse(body.toString());
+        id = json.id ?? null;
       } catch {
         // Not JSON: counted without an id.
       }
-      incoming.push({ path: req.url, id });
+      incoming.push({ path: req.url, id, body: json });
     }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {

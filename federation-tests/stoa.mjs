@@ -92,6 +92,14 @@ export async function startStoa({ port, dataDir, database, publicBase, env: extr
       const session = await api("POST", "/api/v1/sessions", { username: name, password });
       return session.body.token;
     },
+    // An administrator, made as an operator makes one (`stoa admin create-user NAME --admin`,
+    // the password on standard input), signed in.
+    async admin(name) {
+      const password = "correct horse battery";
+      execFileSync(binary, ["admin", "create-user", name, "--admin"], { env, input: `${password}\n` });
+      const session = await api("POST", "/api/v1/sessions", { username: name, password });
+      return session.body.token;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");
