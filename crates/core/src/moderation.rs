@@ -381,9 +381,19 @@ pub async fn set_locked<C: ConnectionTrait + TransactionTrait>(
 /// What a moderator of a forum elsewhere did, as its server announced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ElsewhereAct<'a> {
-    Remove { post_id: i64, reason: &'a str },
-    Restore { post_id: i64 },
-    Lock { thread_id: i64, locked: bool },
+    /// A moderator's removal; `jury` when the forum itself removed it for a jury's verdict.
+    Remove {
+        post_id: i64,
+        reason: &'a str,
+        jury: bool,
+    },
+    Restore {
+        post_id: i64,
+    },
+    Lock {
+        thread_id: i64,
+        locked: bool,
+    },
 }
 
 /// Applies here what a moderator of a forum elsewhere did to its content: the removal, restore
@@ -394,7 +404,7 @@ pub enum ElsewhereAct<'a> {
 pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     forum_id: i64,
-    moderator: &Actor,
+    moderator: Option<&Actor>,
     act: ElsewhereAct<'_>,
 ) -> CoreResult<()> {
     let txn = stoa_db::begin_write(db).await?;
@@ -417,8 +427,13 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
             "a forum's moderators act on that forum's content only",
         ));
     }
+    let by_jury = matches!(act, ElsewhereAct::Remove { jury: true, .. });
+    let role = if by_jury { "jury" } else { Role::Host.word() };
+    let moderator_id = moderator.map(|m| m.id).filter(|_| !by_jury);
     let (action, why) = match act {
-        ElsewhereAct::Remove { post_id, reason } => {
+        ElsewhereAct::Remove {
+            post_id, reason, ..
+        } => {
             if post.as_ref().is_some_and(|p| p.removed_at.is_some()) {
                 return Ok(());
             }
@@ -428,13 +443,13 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
             };
             let reason: String = reason.chars().take(REASON_MAX_CHARS).collect();
             let removal = Removal {
-                by: Some(moderator.id),
-                kind: Role::Host.word(),
+                by: moderator_id,
+                kind: role,
                 reason: &reason,
                 at: now,
             };
             moderation::set_removal(&txn, post_id, Some(removal)).await?;
-            ("remove", Some(reason))
+            (if by_jury { "jury_hide" } else { "remove" }, Some(reason))
         }
         ElsewhereAct::Restore { post_id } => {
             if post.as_ref().is_none_or(|p| p.removed_at.is_none()) {
@@ -457,8 +472,8 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
         NewAction {
             forum_id: Some(forum_id),
             action,
-            actor_id: Some(moderator.id),
-            actor_role: Role::Host.word(),
+            actor_id: moderator_id,
+            actor_role: role,
             thread_id: Some(thread.id),
             post_id: post.as_ref().map(|p| p.id),
             member_id: post.as_ref().map(|p| p.author_id),
@@ -471,12 +486,13 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
     let author = post.as_ref().map_or(thread.author_id, |p| p.author_id);
     let done = match action {
         "remove" => "removed your post",
+        "jury_hide" => "hid your post",
         "restore" => "restored your post",
         "lock" => "locked your thread",
         _ => "unlocked your thread",
     };
     let told = stoa_db::queries::notifications::NewNotification {
-        actor_id: Some(moderator.id),
+        actor_id: moderator_id,
         thread_id: Some(thread.id),
         post_id: post.as_ref().map(|p| p.id),
         detail: Some(match &why {

@@ -123,7 +123,10 @@ pub(super) async fn is_removal(
     Ok(author.and_then(|a| a.ap_id).as_deref() != Some(delete.actor.inner().as_str()))
 }
 
-/// A moderator's removal of a post in the forum.
+/// How a jury's verdict begins where a forum announces it.
+const JURY_PREFIX: &str = "Hidden by a jury of members: ";
+
+/// A moderator's removal of a post in the forum, or the forum's own (a jury's verdict).
 pub(super) async fn removal(
     data: &Data<FedData>,
     forum: &RemoteForum,
@@ -132,13 +135,26 @@ pub(super) async fn removal(
     let Some(post) = post_here(data, &delete.object_id()?).await? else {
         return Ok(());
     };
-    let moderator = moderator(data, forum, &delete.actor).await?;
     let reason = delete.summary.as_deref().unwrap_or_default();
+    // The forum's own removal is a jury's verdict (Stoa's extension; see FEDERATION.md): the
+    // forum signed the announcement, so it is the forum's word.
+    if delete.actor.inner() == &forum.id {
+        let act = ElsewhereAct::Remove {
+            post_id: post.id,
+            reason: reason.strip_prefix(JURY_PREFIX).unwrap_or(reason),
+            jury: true,
+        };
+        stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, None, act).await?;
+        return Ok(());
+    }
+    let moderator = moderator(data, forum, &delete.actor).await?;
     let act = ElsewhereAct::Remove {
         post_id: post.id,
         reason,
+        jury: false,
     };
-    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, &moderator, act).await?;
+    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, Some(&moderator), act)
+        .await?;
     Ok(())
 }
 
@@ -153,7 +169,8 @@ pub(super) async fn restore(
     };
     let moderator = moderator(data, forum, &undo.actor).await?;
     let act = ElsewhereAct::Restore { post_id: post.id };
-    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, &moderator, act).await?;
+    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, Some(&moderator), act)
+        .await?;
     Ok(())
 }
 
@@ -175,6 +192,7 @@ pub(super) async fn lock(
         thread_id: post.thread_id,
         locked,
     };
-    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, &moderator, act).await?;
+    stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, Some(&moderator), act)
+        .await?;
     Ok(())
 }

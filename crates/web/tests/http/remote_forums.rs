@@ -566,3 +566,94 @@ async fn moderation_from_someone_the_forum_does_not_list_is_not_believed() {
     let seen = thread(&ada, club_thread).await;
     assert_eq!(seen["locked"], true, "{seen}");
 }
+
+/// A jury's verdict on a forum's server travels as the forum's own removal (Stoa's extension):
+/// a member on A following the forum sees the post hidden by a jury of members, with the tally.
+#[tokio::test]
+async fn a_jurys_verdict_elsewhere_shows_here_as_a_jurys() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let b_host = authority(&b);
+    let ada = a.member("ada").await;
+    let bo = b.member("bo").await;
+    let alerter = b.member("cy").await;
+    ada.post(
+        "/api/v1/follows",
+        json!({"forum": format!("@books@{b_host}")}),
+    )
+    .await;
+    eventually("B accepts the Follow", || async {
+        let (_, list) = ada.get("/api/v1/follows").await;
+        (list["forums"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+    let (thread_b, starter_b) = alerter.thread("books", "Reading", "Lists?").await;
+    let spam_b = bo.reply(thread_b, starter_b, "Cheap pills here.").await;
+    let mut jurors = Vec::new();
+    for name in ["jo", "kim", "lee"] {
+        let member = b.member(name).await;
+        member.reply(thread_b, starter_b, "I read.").await;
+        jurors.push(member);
+    }
+    let remote_slug = format!("books@{b_host}");
+    let thread_a = eventually("B's thread reaches A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        forum["threads"][0]["id"].as_i64()
+    })
+    .await;
+    let spam_a = eventually("the reply reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        posts(&seen)
+            .iter()
+            .find(|p| {
+                p["body_html"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Cheap pills")
+            })
+            .and_then(|p| p["id"].as_i64())
+    })
+    .await;
+
+    let (status, alert) = alerter
+        .post(
+            &format!("/api/v1/posts/{spam_b}/alerts"),
+            json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let mut hidden = false;
+    for juror in &jurors {
+        let (status, body) = juror
+            .post(
+                &format!("/api/v1/juries/{}/votes", alert["id"]),
+                json!({"vote": "hide"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["verdict"] == "hidden" {
+            hidden = true;
+            break;
+        }
+    }
+    assert!(hidden, "the jury hid the post on B");
+    eventually("the verdict reaches A", || async {
+        let seen = thread(&ada, thread_a).await;
+        posts(&seen)
+            .iter()
+            .any(|p| {
+                p["id"] == spam_a
+                    && p["removal"]
+                        == json!({"by": "jury", "reason": "2 of 3 voted to hide it (spam)"})
+            })
+            .then_some(())
+    })
+    .await;
+    let page = a.browser().get(&format!("/t/{thread_a}")).await;
+    assert!(
+        page.body
+            .contains("Hidden by a jury of members: 2 of 3 voted to hide it (spam)"),
+        "{}",
+        page.body
+    );
+}
