@@ -459,3 +459,47 @@ test("the Fedify peer sees a forum's moderation in Lemmy's shapes, and is refuse
     await c.stop();
   }
 });
+
+test("a member of one Stoa sees a forum's host on another remove a post and lock its thread", async () => {
+  // Two fresh instances, so that the other tests' follows and hosts do not meet these.
+  const [c, d] = await Promise.all([startStoa(), startStoa()]);
+  try {
+    const dHost = new URL(d.base).host;
+    const ada = await c.member("ada");
+    const root = await d.admin("root");
+    const helen = await d.member("helen");
+    const bo = await d.member("bo");
+    assert.equal((await d.api("PUT", "/api/v1/forums/books/hosts/helen", undefined, root)).status, 204);
+    await c.api("POST", "/api/v1/follows", { forum: `books@${dHost}` }, ada);
+    await until("D accepts the Follow", async () =>
+      (await c.api("GET", "/api/v1/follows", undefined, ada)).body.forums[0]?.state === "accepted",
+    );
+    const started = await d.api("POST", "/api/v1/forums/books/threads", { title: "Pills", body: "Buy now." }, bo);
+    const spam = await d.api("POST", `/api/v1/threads/${started.body.id}/replies`, { parent_id: started.body.post_id, body: "Cheap pills." }, bo);
+    let onC;
+    await until("the thread and its reply reach C", async () => {
+      const forum = (await c.api("GET", `/api/v1/forums/books@${dHost}`)).body;
+      const listed = forum.threads?.find((t) => t.title === "Pills");
+      if (!listed) return false;
+      onC = (await c.api("GET", `/api/v1/threads/${listed.id}`)).body;
+      return onC.posts.length === 2;
+    });
+
+    assert.equal((await d.api("POST", `/api/v1/posts/${spam.body.post_id}/removal`, { reason: "Spam." }, helen)).status, 204);
+    assert.equal((await d.api("POST", `/api/v1/threads/${started.body.id}/lock`, { reason: "Closed." }, helen)).status, 204);
+    await until("the removal and the lock reach C", async () => {
+      const view = (await c.api("GET", `/api/v1/threads/${onC.id}`)).body;
+      return view.locked === true && view.posts[1].removal?.reason === "Spam.";
+    });
+    const view = (await c.api("GET", `/api/v1/threads/${onC.id}`)).body;
+    assert.deepEqual(view.posts[1].removal, { by: "host", reason: "Spam." });
+    assert.ok(!view.posts[1].body_html.includes("Cheap pills"));
+    const refused = await c.api("POST", `/api/v1/threads/${onC.id}/replies`, { parent_id: view.posts[0].id, body: "Let me in." }, ada);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    const page = await fetch(`${c.base}/t/${onC.id}`).then((r) => r.text());
+    assert.match(page, /Removed by a host, helen@[^:]+:\d+: Spam\./);
+    assert.match(page, /This thread is locked/);
+  } finally {
+    await Promise.all([c.stop(), d.stop()]);
+  }
+});

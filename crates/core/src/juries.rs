@@ -537,6 +537,10 @@ async fn settle<C: ConnectionTrait>(
 pub struct Duty {
     pub alert_id: i64,
     pub reason: Reason,
+    /// The alerted post.
+    pub post_id: i64,
+    /// The juror's own vote, once cast: `hide` or `leave`.
+    pub vote: Option<String>,
     pub thread_id: i64,
     pub thread_title: String,
     pub deadline: DateTime<Utc>,
@@ -573,6 +577,8 @@ pub async fn duties<C: ConnectionTrait>(db: &C, juror: &Actor) -> CoreResult<Vec
         duties.push(Duty {
             alert_id: alert.id,
             reason: Reason::parse(&alert.reason).unwrap_or(Reason::Other),
+            post_id: alert.post_id,
+            vote: seat.vote.clone(),
             thread_id: thread.id,
             thread_title: thread.title.clone(),
             deadline: alert.deadline,

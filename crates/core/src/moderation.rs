@@ -506,6 +506,84 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+/// Applies here a ban of a member here from a forum elsewhere (`Some`), or its lifting, as its
+/// moderator announced it: the member's posts to that forum are refused here, before they are
+/// sent, the log keeps it and the member is told. A ban of someone of another server is that
+/// server's business and is ignored. Federation checks that `moderator` moderates the forum.
+pub async fn ban_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    forum_id: i64,
+    moderator: &Actor,
+    member_id: i64,
+    ban: Option<Ban<'_>>,
+) -> CoreResult<()> {
+    let txn = stoa_db::begin_write(db).await?;
+    forums::by_id(&txn, forum_id)
+        .await?
+        .filter(|f| !f.local)
+        .ok_or(CoreError::Forbidden(
+            "a forum here is moderated by its hosts here",
+        ))?;
+    let Some(member) = users::by_id(&txn, member_id).await?.filter(|u| u.local) else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let (action, why) = match ban {
+        Some(ban) => {
+            let why: String = match ban.reason.trim() {
+                "" => "Banned by a moderator".to_owned(),
+                text => text.chars().take(REASON_MAX_CHARS).collect(),
+            };
+            moderation::ban(
+                &txn,
+                NewBan {
+                    forum_id,
+                    user_id: member.id,
+                    reason: &why,
+                    by: moderator.id,
+                    now,
+                    until: ban.until,
+                },
+            )
+            .await?;
+            ("ban", Some(why))
+        }
+        None => {
+            if !moderation::unban(&txn, forum_id, member.id).await? {
+                return Ok(());
+            }
+            ("unban", None)
+        }
+    };
+    moderation::log(
+        &txn,
+        NewAction {
+            forum_id: Some(forum_id),
+            action,
+            actor_id: Some(moderator.id),
+            actor_role: Role::Host.word(),
+            thread_id: None,
+            post_id: None,
+            member_id: Some(member.id),
+            domain: None,
+            reason: why.as_deref(),
+            now,
+        },
+    )
+    .await?;
+    let told = stoa_db::queries::notifications::NewNotification {
+        actor_id: Some(moderator.id),
+        detail: Some(match &why {
+            Some(why) => format!("banned you from the forum: {why}"),
+            None => "lifted your ban from the forum".to_owned(),
+        }),
+        ..crate::notifications::new(crate::notifications::Kind::Moderation, member.id)
+    };
+    crate::notifications::notify(&txn, vec![told]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// A thread the actor may move (as a host of its forum or an admin), for the form that does it.
 pub async fn thread_to_move<C: ConnectionTrait>(
     db: &C,

@@ -87,10 +87,29 @@ pub async fn notify<C: ConnectionTrait>(db: &C, items: Vec<NewNotification>) -> 
 }
 
 /// The members named as `@name` in a member's markdown. `@name@host` names someone of another
-/// server and is left out, as are e-mail addresses and words inside code.
+/// server and is left out (see [`mentioned_elsewhere`]), as are e-mail addresses and words
+/// inside code.
 pub fn mentioned_names(markdown: &str) -> Vec<String> {
+    scan(markdown)
+        .into_iter()
+        .filter_map(|(name, host)| host.is_none().then_some(name))
+        .collect()
+}
+
+/// The people of other servers named as `@name@host` in a member's markdown, as `name@host`.
+pub fn mentioned_elsewhere(markdown: &str) -> Vec<String> {
+    scan(markdown)
+        .into_iter()
+        .filter_map(|(name, host)| host.map(|host| format!("{name}@{host}")))
+        .collect()
+}
+
+/// Every `@name` and `@name@host` of a member's markdown, once each, outside code, at most
+/// [`MAX_MENTIONS`].
+fn scan(markdown: &str) -> Vec<(String, Option<String>)> {
     let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut names: Vec<String> = Vec::new();
+    let is_host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':');
+    let mut found: Vec<(String, Option<String>)> = Vec::new();
     let mut in_fence = false;
     for line in markdown.lines() {
         // Code blocks are not read: fenced ones, and lines indented by four spaces.
@@ -118,15 +137,37 @@ pub fn mentioned_names(markdown: &str) -> Vec<String> {
                     end += 1;
                 }
                 let name: String = chars[start..end].iter().collect();
-                let elsewhere = chars.get(end) == Some(&'@')
+                let mut host = None;
+                if chars.get(end) == Some(&'@')
                     && chars
                         .get(end + 1)
-                        .is_some_and(|c| c.is_ascii_alphanumeric());
-                if !elsewhere
-                    && crate::accounts::validate_name(&name).is_ok()
-                    && !names.iter().any(|n| n.eq_ignore_ascii_case(&name))
+                        .is_some_and(|c| c.is_ascii_alphanumeric())
                 {
-                    names.push(name);
+                    let host_start = end + 1;
+                    end = host_start;
+                    while end < chars.len() && is_host_char(chars[end]) {
+                        end += 1;
+                    }
+                    // A sentence's full stop or colon is not part of the host.
+                    while end > host_start && matches!(chars[end - 1], '.' | ':') {
+                        end -= 1;
+                    }
+                    host = Some(
+                        chars[host_start..end]
+                            .iter()
+                            .collect::<String>()
+                            .to_lowercase(),
+                    );
+                }
+                let new = !found
+                    .iter()
+                    .any(|(n, h)| n.eq_ignore_ascii_case(&name) && *h == host);
+                let valid = match &host {
+                    None => crate::accounts::validate_name(&name).is_ok(),
+                    Some(host) => !name.is_empty() && (host.contains('.') || host.contains(':')),
+                };
+                if new && valid {
+                    found.push((name, host));
                 }
                 i = end;
                 continue;
@@ -134,8 +175,8 @@ pub fn mentioned_names(markdown: &str) -> Vec<String> {
             i += 1;
         }
     }
-    names.truncate(MAX_MENTIONS);
-    names
+    found.truncate(MAX_MENTIONS);
+    found
 }
 
 /// Most members one post tells it mentions them.

@@ -115,7 +115,23 @@ pub async fn create_thread_with<C: ConnectionTrait + TransactionTrait>(
             now: written,
         },
     )
-    .await?;
+    .await;
+    let post = match (post, content.ap_id()) {
+        (Ok(post), _) => post,
+        // The same post from elsewhere stored meanwhile by another request (its thread's
+        // announcement and a reply whose parent it is, say): the answer names that one.
+        (Err(e), Some(ap_id)) if stoa_db::is_unique_violation(&e) => {
+            txn.rollback().await?;
+            let stored = posts::by_ap_id(db, ap_id)
+                .await?
+                .ok_or(CoreError::Database(e))?;
+            return Ok(Created {
+                thread_id: stored.thread_id,
+                post_id: stored.id,
+            });
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
     threads::set_starter_post(&txn, thread.id, post.id).await?;
     forums::record_new_post(&txn, forum.id, thread.id, post.id, actor.id, true, written).await?;
     users::add_post_count(&txn, actor.id, 1).await?;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod following;
 pub mod inbound;
 pub mod inbox;
+pub mod mentions;
 pub mod objects;
 pub mod remote;
 pub mod signatures;

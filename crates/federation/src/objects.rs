@@ -329,6 +329,24 @@ pub async fn post_object<C: ConnectionTrait>(
             format!("@{}", forum.slug)
         },
     };
+    // People elsewhere the author here mentions: tagged, and addressed.
+    let mentioned = if author.local {
+        crate::mentions::mentioned(db, &post.body_source).await?
+    } else {
+        Vec::new()
+    };
+    let mut tag = vec![mention];
+    let mut mentioned_ids = Vec::new();
+    for person in &mentioned {
+        if let Some(href) = person.ap_id.as_deref().and_then(|id| Url::parse(id).ok()) {
+            mentioned_ids.push(href.to_string());
+            tag.push(Mention {
+                kind: MentionType::Mention,
+                href,
+                name: format!("@{}", person.name),
+            });
+        }
+    }
     let context = context_id(urls, thread.id);
     let source = Source {
         content: post.body_source.clone(),
@@ -348,7 +366,7 @@ pub async fn post_object<C: ConnectionTrait>(
         context: Some(context),
         to: Vec::new(),
         cc: Vec::new(),
-        tag: vec![mention],
+        tag,
         replies: None,
         attachment: Vec::new(),
         published: Some(post.created_at),
@@ -362,7 +380,9 @@ pub async fn post_object<C: ConnectionTrait>(
             summary: Some(stoa_core::markdown::excerpt(&post.body_html, 500)),
             url: Some(id),
             to: vec![forum_id.to_string(), PUBLIC.into()],
-            cc: vec![followers],
+            cc: std::iter::once(followers.clone())
+                .chain(mentioned_ids.iter().cloned())
+                .collect(),
             replies: Some(urls.path(&format!("/t/{}/replies", thread.id))),
             attachment: post
                 .link_url
@@ -386,7 +406,10 @@ pub async fn post_object<C: ConnectionTrait>(
                 in_reply_to: Some(in_reply_to),
                 url: Some(post_url(urls, thread.id, post.id)),
                 to: vec![PUBLIC.into()],
-                cc: vec![forum_id.to_string(), followers],
+                cc: [forum_id.to_string(), followers]
+                    .into_iter()
+                    .chain(mentioned_ids)
+                    .collect(),
                 ..common
             }
         }

@@ -91,6 +91,14 @@ impl AppState {
         })
     }
 
+    /// Resolves the people of other servers a member's markdown mentions (`@name@host`), so
+    /// that the post written next tags them and reaches them. Best effort, before the write.
+    pub async fn resolve_mentions(&self, markdown: &str) {
+        if markdown.contains('@') {
+            stoa_federation::mentions::resolve(&self.federation.to_request_data(), markdown).await;
+        }
+    }
+
     /// Which servers the instance federates with, as federation reads it.
     pub fn policy(&self) -> stoa_core::safety::Policy {
         self.federation.to_request_data().app_data().policy.clone()

@@ -152,7 +152,12 @@ async fn broadcast<C: ConnectionTrait>(
     if matches!(parsed, Event::PostReported { .. }) {
         return Ok(());
     }
-    if inboxes.is_empty() {
+    // Nobody follows the forum: only a post here that mentions people elsewhere goes out.
+    let written = matches!(
+        parsed,
+        Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. }
+    );
+    if inboxes.is_empty() && !written {
         return Ok(());
     }
     let Some(post) = posts::by_id(txn, post_id).await? else {
@@ -161,6 +166,9 @@ async fn broadcast<C: ConnectionTrait>(
     let Some(author) = users::by_id(txn, post.author_id).await? else {
         return Ok(());
     };
+    if inboxes.is_empty() && !(author.local && post.body_source.contains('@')) {
+        return Ok(());
+    }
     let urls = &data.urls;
     let forum_url = urls.forum(&forum.slug);
     let author_url = actor_url(urls, &author);
@@ -225,6 +233,7 @@ async fn broadcast<C: ConnectionTrait>(
         return Ok(());
     };
     let inner = inner.in_forum(&forum_url, Some(&followers_url));
+    to_mentioned(txn, &post, author.id, &inner).await?;
     delivery::enqueue(txn, &announce.of(inner), signer, &inboxes).await?;
     if matches!(parsed, Event::ThreadCreated { .. }) {
         let plain = activities::forum_announce(
@@ -236,6 +245,26 @@ async fn broadcast<C: ConnectionTrait>(
         delivery::enqueue(txn, &plain, signer, &inboxes).await?;
     }
     Ok(())
+}
+
+/// A post's `Create` or `Update` goes also to the people elsewhere it mentions, from its author
+/// (their servers may not follow the forum).
+async fn to_mentioned<C: ConnectionTrait>(
+    txn: &C,
+    post: &stoa_db::post::Model,
+    author_id: i64,
+    written: &Outgoing<objects::Post>,
+) -> Result<(), FedError> {
+    let inboxes: Vec<Url> = crate::mentions::mentioned(txn, &post.body_source)
+        .await?
+        .iter()
+        .filter_map(crate::remote::user_inbox)
+        .collect();
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let written = written.clone().with_context();
+    delivery::enqueue(txn, &written, Signer::User(author_id), &inboxes).await
 }
 
 /// The author's `Create` (a new post) or `Update` (an edit) of a post, embedding it as it is
@@ -413,7 +442,11 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
         }
         Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. } => {
             match post_written(txn, urls, parsed, event.id, &post, member_url).await? {
-                Some(written) => to_forum.send(written).await,
+                Some(written) => {
+                    let written = written.in_forum(&forum_url, None);
+                    to_mentioned(txn, &post, member.id, &written).await?;
+                    to_forum.send(written).await
+                }
                 None => Ok(()),
             }
         }

@@ -12,7 +12,7 @@ use url::Url;
 use super::create::CreatePost;
 use super::delete::DeletePost;
 use super::like::{LikePost, UndoLike};
-use super::moderation::{self, LockThread, UndoLock, UndoRemoval};
+use super::moderation::{self, BanMember, LockThread, UndoBan, UndoLock, UndoRemoval};
 use super::post::{Post, fetch_post};
 use super::update::UpdatePost;
 use crate::data::FedData;
@@ -44,6 +44,8 @@ enum Announced {
     Lock(LockThread),
     UndoLock(UndoLock),
     UndoRemoval(UndoRemoval),
+    Ban(BanMember),
+    UndoBan(UndoBan),
     /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
     Post(Post),
     Reference(Url),
@@ -80,6 +82,8 @@ impl Announce {
             Announced::Lock(_) => "Lock",
             Announced::UndoLock(_) => "Undo{Lock}",
             Announced::UndoRemoval(_) => "Undo{Delete}",
+            Announced::Ban(_) => "Block",
+            Announced::UndoBan(_) => "Undo{Block}",
             Announced::Post(_) => "post",
             Announced::Reference(_) => "link",
         })
@@ -210,6 +214,10 @@ impl Activity for Announce {
                 moderation::lock(data, &forum, &undo.object, false, &undo.actor).await
             }
             Announced::UndoRemoval(undo) => moderation::restore(data, &forum, &undo).await,
+            Announced::Ban(ban) => moderation::ban(data, &forum, &ban, false, &ban.actor).await,
+            Announced::UndoBan(undo) => {
+                moderation::ban(data, &forum, &undo.object, true, &undo.actor).await
+            }
             Announced::Post(post) => announced_post(data, &forum.row, post.id).await,
             Announced::Reference(id) => announced_post(data, &forum.row, id).await,
         }

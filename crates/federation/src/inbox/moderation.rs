@@ -57,6 +57,36 @@ pub struct UndoRemoval {
     pub object: DeletePost,
 }
 
+/// A moderator bans a member from the forum (Lemmy's `Block` with the forum as `target`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BanMember {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::BlockType,
+    pub actor: ObjectId<RemoteUser>,
+    /// The banned member's actor.
+    pub object: Url,
+    /// The forum; a `Block` without one is a block of a whole server, not read here.
+    pub target: Url,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// When the ban ends: Lemmy writes `endTime` (older versions `expires`).
+    #[serde(default, alias = "expires")]
+    pub end_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A moderator lifts a ban.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoBan {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::UndoType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: BanMember,
+}
+
 /// Who may moderate a forum elsewhere: the actors its `moderators` collection lists (Lemmy
 /// publishes it as `attributedTo`), read from its server each time.
 async fn moderators(data: &Data<FedData>, forum: &RemoteForum) -> Result<Vec<Url>, FedError> {
@@ -194,5 +224,41 @@ pub(super) async fn lock(
     };
     stoa_core::moderation::act_from_elsewhere(&data.db, forum.row.id, Some(&moderator), act)
         .await?;
+    Ok(())
+}
+
+/// A moderator's ban of a member here from the forum (`Some`), or its lifting.
+pub(super) async fn ban(
+    data: &Data<FedData>,
+    forum: &RemoteForum,
+    ban: &BanMember,
+    lifted: bool,
+    actor: &ObjectId<RemoteUser>,
+) -> Result<(), FedError> {
+    if ban.target != forum.id {
+        return Err(FedError::Rejected(
+            "a forum announces bans from itself only".into(),
+        ));
+    }
+    let Some(name) = data.urls.user_name_of(&ban.object) else {
+        // Someone of another server: their server hears it from the forum itself.
+        return Ok(());
+    };
+    let Some(member) = stoa_db::queries::users::by_name(&data.db, name).await? else {
+        return Ok(());
+    };
+    let moderator = moderator(data, forum, actor).await?;
+    let terms = stoa_core::moderation::Ban {
+        reason: ban.summary.as_deref().unwrap_or_default(),
+        until: ban.end_time,
+    };
+    stoa_core::moderation::ban_from_elsewhere(
+        &data.db,
+        forum.row.id,
+        &moderator,
+        member.id,
+        (!lifted).then_some(terms),
+    )
+    .await?;
     Ok(())
 }

@@ -72,6 +72,10 @@ pub struct Duty {
     /// The alert's id: the jury's address.
     pub id: i64,
     pub reason: String,
+    /// The alerted post.
+    pub post_id: i64,
+    /// The caller's vote, once cast: `hide` or `leave`.
+    pub vote: Option<String>,
     pub thread_id: i64,
     pub thread_title: String,
     pub deadline: DateTime<Utc>,
@@ -96,6 +100,8 @@ pub async fn duties(
                 to_answer: d.to_answer(),
                 id: d.alert_id,
                 reason: d.reason.word().to_owned(),
+                post_id: d.post_id,
+                vote: d.vote,
                 thread_id: d.thread_id,
                 thread_title: d.thread_title,
                 deadline: d.deadline,

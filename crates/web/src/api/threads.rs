@@ -44,6 +44,7 @@ pub async fn create_thread(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<NewThread>,
 ) -> Result<(StatusCode, Json<PostCreated>), ApiError> {
+    state.resolve_mentions(&input.body).await;
     let created =
         posts::create_thread(&state.db, &member.actor(), &slug, &input.title, &input.body).await?;
     Ok((
@@ -202,6 +203,7 @@ pub async fn reply(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<NewReply>,
 ) -> Result<(StatusCode, Json<PostCreated>), ApiError> {
+    state.resolve_mentions(&input.body).await;
     let created =
         replies::reply(&state.db, &member.actor(), id, input.parent_id, &input.body).await?;
     Ok((
@@ -250,6 +252,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<EditPost>,
 ) -> Result<Json<PostEdited>, ApiError> {
+    state.resolve_mentions(&input.body).await;
     posts::edit_post(
         &state.db,
         &member.actor(),

@@ -262,6 +262,7 @@ pub async fn create_thread(
 ) -> Result<Response, PageError> {
     let member = ctx.require_member(&format!("/f/{slug}/new"))?;
     ctx.verify_csrf(&form.csrf)?;
+    ctx.state.resolve_mentions(&form.body).await;
     match posts::create_thread(
         &ctx.state.db,
         &member.actor(),
@@ -360,6 +361,7 @@ pub async fn reply(
 ) -> Result<Response, PageError> {
     let member = ctx.require_member(&format!("/t/{thread_id}"))?;
     ctx.verify_csrf(&form.csrf)?;
+    ctx.state.resolve_mentions(&form.body).await;
     let result = replies::reply(
         &ctx.state.db,
         &member.actor(),
@@ -456,6 +458,7 @@ pub async fn edit(
     let post = own_post(&ctx, post_id, &format!("/p/{post_id}/edit")).await?;
     ctx.verify_csrf(&form.csrf)?;
     let member = ctx.require_member("/")?;
+    ctx.state.resolve_mentions(&form.body).await;
     match posts::edit_post(&ctx.state.db, &member.actor(), post_id, &form.body, None).await {
         Ok(edited) => Ok(to_post(edited.thread_id, edited.post_id)),
         Err(err) => {

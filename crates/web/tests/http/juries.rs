@@ -143,6 +143,18 @@ async fn a_jury_of_members_hides_an_alerted_post_through_the_api() {
         (StatusCode::OK, &Value::Null),
         "{body}"
     );
+    let (_, duties) = seated[0].1.get("/api/v1/juries").await;
+    let duty = &duties[0];
+    assert_eq!(
+        (
+            &duty["id"],
+            &duty["post_id"],
+            &duty["vote"],
+            &duty["to_answer"]
+        ),
+        (&json!(alert), &json!(reply), &json!("hide"), &json!(false)),
+        "{duties}"
+    );
     let (status, body) = seated[0]
         .1
         .post(&format!("{case_path}/votes"), vote("Twice."))

@@ -162,3 +162,51 @@ async fn a_mention_from_elsewhere_tells_the_member() {
     let (_, told) = alice.get("/api/v1/notifications").await;
     assert_eq!(kinds(&told), [("reply".to_owned(), Some(remote))]);
 }
+
+/// A member here mentions someone elsewhere as `@name@host`: the post's `Create` names them in
+/// a `Mention` tag and reaches their own inbox, though their server follows no forum here.
+#[tokio::test]
+async fn a_mention_of_someone_elsewhere_reaches_them() {
+    let app = TestApp::spawn_with(crate::common::loopback()).await;
+    let peer = crate::peer::start_peer().await;
+    let alice = app.member("alice").await;
+    let handle = format!("remote@{}", peer.base.trim_start_matches("http://"));
+    let (thread, _) = alice
+        .thread(
+            "books",
+            "Summer reading",
+            &format!("What do you read, @{handle}?"),
+        )
+        .await;
+    let create = peer
+        .wait_for_matching("the Create that mentions the peer", |a| {
+            a["type"] == "Create" && a["actor"] == app.url("/u/alice")
+        })
+        .await;
+    let tags = create["object"]["tag"].as_array().unwrap();
+    assert!(
+        tags.iter().any(|t| t["type"] == "Mention"
+            && t["href"] == peer.actor.id.as_str()
+            && t["name"] == format!("@{handle}")),
+        "{create}"
+    );
+    assert!(
+        create["object"]["cc"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == peer.actor.id.as_str()),
+        "{create}"
+    );
+    // The thread's document, as another server reads it, says the same.
+    let page: Value = reqwest::Client::new()
+        .get(app.url(&format!("/t/{thread}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["tag"], create["object"]["tag"], "{page}");
+}

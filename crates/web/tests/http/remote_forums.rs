@@ -495,6 +495,43 @@ async fn a_forums_host_elsewhere_removes_and_locks_and_it_shows_here() {
         (restored && seen["locked"] == false).then_some(())
     })
     .await;
+
+    // The host bans ada: her replies to that forum are refused here, and she is told why.
+    let a_host = authority(&a);
+    let ban = format!("/api/v1/forums/books/bans/ada@{a_host}");
+    let (status, body) = helen.put(&ban, json!({"reason": "Trolling."})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let reply = || async {
+        ada.post(
+            &format!("/api/v1/threads/{thread_a}/replies"),
+            json!({"parent_id": spam_a, "body": "Hello again."}),
+        )
+        .await
+    };
+    eventually("the ban reaches A, and she is told", || async {
+        let (_, told) = ada.get("/api/v1/notifications").await;
+        told["notifications"]
+            .as_array()?
+            .iter()
+            .any(|n| n["detail"] == "banned you from the forum: Trolling.")
+            .then_some(())
+    })
+    .await;
+    let (status, body) = reply().await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["detail"], "you are banned from this forum");
+    helen.delete(&ban).await;
+    eventually("the lifted ban reaches A", || async {
+        let (_, told) = ada.get("/api/v1/notifications").await;
+        told["notifications"]
+            .as_array()?
+            .iter()
+            .any(|n| n["detail"] == "lifted your ban from the forum")
+            .then_some(())
+    })
+    .await;
+    let (status, body) = reply().await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 /// Moderation of a forum elsewhere is believed only from the moderators it lists: a `Lock` its
