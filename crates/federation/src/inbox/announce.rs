@@ -12,7 +12,9 @@ use url::Url;
 use super::create::CreatePost;
 use super::delete::DeletePost;
 use super::like::{LikePost, UndoLike};
-use super::moderation::{self, BanMember, LockThread, UndoBan, UndoLock, UndoRemoval};
+use super::moderation::{
+    self, BanMember, LockThread, ModeratorsChange, UndoBan, UndoLock, UndoRemoval, UpdateForum,
+};
 use super::post::{Post, fetch_post};
 use super::update::UpdatePost;
 use crate::data::FedData;
@@ -37,6 +39,8 @@ pub struct Announce {
 #[serde(untagged)]
 enum Announced {
     Create(CreatePost),
+    // Before `Update`, whose loose post would take a `Group` too.
+    UpdateForum(UpdateForum),
     Update(UpdatePost),
     Delete(DeletePost),
     Like(LikePost),
@@ -46,6 +50,7 @@ enum Announced {
     UndoRemoval(UndoRemoval),
     Ban(BanMember),
     UndoBan(UndoBan),
+    ModeratorsChange(ModeratorsChange),
     /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
     Post(Post),
     Reference(Url),
@@ -76,6 +81,7 @@ impl Announce {
         Ok(match self.announced().map_err(|e| e.to_string())? {
             Announced::Create(_) => "Create{post}",
             Announced::Update(_) => "Update{post}",
+            Announced::UpdateForum(_) => "Update{Group}",
             Announced::Delete(_) => "Delete",
             Announced::Like(_) => "Like",
             Announced::UndoLike(_) => "Undo{Like}",
@@ -83,6 +89,7 @@ impl Announce {
             Announced::UndoLock(_) => "Undo{Lock}",
             Announced::UndoRemoval(_) => "Undo{Delete}",
             Announced::Ban(_) => "Block",
+            Announced::ModeratorsChange(_) => "Add or Remove",
             Announced::UndoBan(_) => "Undo{Block}",
             Announced::Post(_) => "post",
             Announced::Reference(_) => "link",
@@ -215,6 +222,19 @@ impl Activity for Announce {
             }
             Announced::UndoRemoval(undo) => moderation::restore(data, &forum, &undo).await,
             Announced::Ban(ban) => moderation::ban(data, &forum, &ban, false, &ban.actor).await,
+            // Taken and left alone: the forum's collection is read when it matters.
+            Announced::ModeratorsChange(change) => {
+                if crate::remote::same_server(&change.target, &forum.id) {
+                    Ok(())
+                } else {
+                    Err(FedError::Rejected(
+                        "a forum announces changes to its own moderators only".into(),
+                    ))
+                }
+            }
+            Announced::UpdateForum(update) => {
+                moderation::forum_updated(data, &forum, &update).await
+            }
             Announced::UndoBan(undo) => {
                 moderation::ban(data, &forum, &undo.object, true, &undo.actor).await
             }

@@ -87,6 +87,44 @@ pub struct UndoBan {
     pub object: BanMember,
 }
 
+/// The `type` of a change to the forum's moderators.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum ModeratorsChangeType {
+    Add,
+    Remove,
+}
+
+/// A host appointed or dismissed in the forum (`Add` or `Remove` to its `moderators`): taken and
+/// left alone, since the collection itself is read whenever a moderator's act is to be believed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ModeratorsChange {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: ModeratorsChangeType,
+    pub actor: Url,
+    pub object: Url,
+    pub target: Url,
+}
+
+/// The forum's actor document, as a moderator's `Update{Group}` names it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct GroupRef {
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::actor::GroupType,
+    pub id: Url,
+}
+
+/// A moderator rewrote the forum's description (Lemmy's `Update{Group}`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateForum {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::UpdateType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: GroupRef,
+}
+
 /// Who may moderate a forum elsewhere: the actors its `moderators` collection lists (Lemmy
 /// publishes it as `attributedTo`), read from its server each time.
 async fn moderators(data: &Data<FedData>, forum: &RemoteForum) -> Result<Vec<Url>, FedError> {
@@ -260,5 +298,24 @@ pub(super) async fn ban(
         (!lifted).then_some(terms),
     )
     .await?;
+    Ok(())
+}
+
+/// A moderator's rewrite of the forum's description: the forum is read again from its server,
+/// so its name and statement of purpose here are what it says now, not what the activity says.
+pub(super) async fn forum_updated(
+    data: &Data<FedData>,
+    forum: &RemoteForum,
+    update: &UpdateForum,
+) -> Result<(), FedError> {
+    if update.object.id != forum.id {
+        return Err(FedError::Rejected(
+            "a forum announces changes to itself only".into(),
+        ));
+    }
+    moderator(data, forum, &update.actor).await?;
+    ObjectId::<RemoteForum>::from(forum.id.clone())
+        .dereference_forced(data)
+        .await?;
     Ok(())
 }

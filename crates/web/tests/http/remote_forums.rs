@@ -532,6 +532,20 @@ async fn a_forums_host_elsewhere_removes_and_locks_and_it_shows_here() {
     .await;
     let (status, body) = reply().await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The host rewrites the statement of purpose: A reads the forum again and shows it.
+    let (status, body) = helen
+        .patch(
+            "/api/v1/forums/books",
+            json!({"purpose": "Books, and nothing else."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    eventually("the new purpose reaches A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        (forum["forum"]["purpose"] == "Books, and nothing else.").then_some(())
+    })
+    .await;
 }
 
 /// Moderation of a forum elsewhere is believed only from the moderators it lists: a `Lock` its
