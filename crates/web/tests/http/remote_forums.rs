@@ -38,6 +38,21 @@ fn posts(thread: &Value) -> &Vec<Value> {
     thread["posts"].as_array().unwrap()
 }
 
+/// The member follows the forum `books` of the server at `host`, which accepts.
+async fn follow_books(member: &Api, host: &str) {
+    member
+        .post(
+            "/api/v1/follows",
+            json!({"forum": format!("@books@{host}")}),
+        )
+        .await;
+    eventually("the forum's server accepts the Follow", || async {
+        let (_, list) = member.get("/api/v1/follows").await;
+        (list["forums"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_member_follows_a_forum_on_another_stoa_and_joins_its_threads() {
     let a = TestApp::spawn_with(loopback()).await;
@@ -365,16 +380,7 @@ async fn a_forums_host_elsewhere_removes_and_locks_and_it_shows_here() {
     root.put("/api/v1/forums/books/hosts/helen", Value::Null)
         .await;
     let remote_slug = format!("books@{b_host}");
-    ada.post(
-        "/api/v1/follows",
-        json!({"forum": format!("@books@{b_host}")}),
-    )
-    .await;
-    eventually("B accepts the Follow", || async {
-        let (_, list) = ada.get("/api/v1/follows").await;
-        (list["forums"][0]["state"] == "accepted").then_some(())
-    })
-    .await;
+    follow_books(&ada, &b_host).await;
     let (thread_b, starter_b) = bo.thread("books", "Pills", "Buy now.").await;
     let spam_b = bo.reply(thread_b, starter_b, "Cheap pills here.").await;
     let thread_a = eventually("B's thread reaches A", || async {
@@ -628,16 +634,7 @@ async fn a_jurys_verdict_elsewhere_shows_here_as_a_jurys() {
     let ada = a.member("ada").await;
     let bo = b.member("bo").await;
     let alerter = b.member("cy").await;
-    ada.post(
-        "/api/v1/follows",
-        json!({"forum": format!("@books@{b_host}")}),
-    )
-    .await;
-    eventually("B accepts the Follow", || async {
-        let (_, list) = ada.get("/api/v1/follows").await;
-        (list["forums"][0]["state"] == "accepted").then_some(())
-    })
-    .await;
+    follow_books(&ada, &b_host).await;
     let (thread_b, starter_b) = alerter.thread("books", "Reading", "Lists?").await;
     let spam_b = bo.reply(thread_b, starter_b, "Cheap pills here.").await;
     let mut jurors = Vec::new();
