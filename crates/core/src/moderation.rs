@@ -484,23 +484,14 @@ pub async fn act_from_elsewhere<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     let author = post.as_ref().map_or(thread.author_id, |p| p.author_id);
-    let done = match action {
-        "remove" => "removed your post",
-        "jury_hide" => "hid your post",
-        "restore" => "restored your post",
-        "lock" => "locked your thread",
-        _ => "unlocked your thread",
-    };
-    let told = stoa_db::queries::notifications::NewNotification {
-        actor_id: moderator_id,
-        thread_id: Some(thread.id),
-        post_id: post.as_ref().map(|p| p.id),
-        detail: Some(match &why {
-            Some(why) => format!("{done}: {why}"),
-            None => done.to_owned(),
-        }),
-        ..crate::notifications::new(crate::notifications::Kind::Moderation, author)
-    };
+    let told = told_author(
+        author,
+        moderator_id,
+        &thread,
+        post.as_ref(),
+        action,
+        why.as_deref(),
+    );
     crate::notifications::notify(&txn, vec![told]).await?;
     txn.commit().await?;
     Ok(())
@@ -845,6 +836,37 @@ async fn find_post<C: ConnectionTrait>(
     Ok((post, thread))
 }
 
+/// What the author of a post (or thread) is told of a moderator's act on it, here or elsewhere:
+/// "removed your post: Spam."
+fn told_author(
+    author: i64,
+    moderator: Option<i64>,
+    thread: &thread::Model,
+    post: Option<&post::Model>,
+    action: &str,
+    why: Option<&str>,
+) -> stoa_db::queries::notifications::NewNotification {
+    let done = match action {
+        "lock" => "locked your thread",
+        "unlock" => "unlocked your thread",
+        "move" => "moved your thread",
+        "remove" => "removed your post",
+        "jury_hide" => "hid your post",
+        "restore" => "restored your post",
+        _ => "moderated your post",
+    };
+    stoa_db::queries::notifications::NewNotification {
+        actor_id: moderator,
+        thread_id: Some(thread.id),
+        post_id: post.map(|p| p.id),
+        detail: Some(match why {
+            Some(why) => format!("{done}: {why}"),
+            None => done.to_owned(),
+        }),
+        ..crate::notifications::new(crate::notifications::Kind::Moderation, author)
+    }
+}
+
 /// A host's or admin's act on a thread or one of its posts, as the log records it.
 struct Act<'a> {
     thread: &'a thread::Model,
@@ -881,24 +903,14 @@ impl Act<'_> {
         )
         .await?;
         let author = self.post.map_or(self.thread.author_id, |p| p.author_id);
-        let done = match action {
-            "lock" => "locked your thread",
-            "move" => "moved your thread",
-            "unlock" => "unlocked your thread",
-            "remove" => "removed your post",
-            "restore" => "restored your post",
-            _ => "moderated your post",
-        };
-        let told = stoa_db::queries::notifications::NewNotification {
-            actor_id: Some(self.actor.id),
-            detail: Some(match why {
-                Some(why) => format!("{done}: {why}"),
-                None => done.to_owned(),
-            }),
-            thread_id: Some(self.thread.id),
-            post_id: self.post.map(|p| p.id),
-            ..crate::notifications::new(crate::notifications::Kind::Moderation, author)
-        };
+        let told = told_author(
+            author,
+            Some(self.actor.id),
+            self.thread,
+            self.post,
+            action,
+            why,
+        );
         crate::notifications::notify(txn, vec![told]).await?;
         events::record(txn, self.actor.id, &event, now).await
     }

@@ -93,9 +93,11 @@ pub struct SiteChange {
     pub allowlist: Option<bool>,
 }
 
-/// Changes the site's settings. Admins only; each change is a row of the instance log.
+/// Changes the site's settings. Admins only; each change is a row of the instance log. The
+/// domain policy is read again (the allow-list mode is part of it).
 pub async fn change_site<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    policy: &Policy,
     actor: &Actor,
     change: SiteChange,
 ) -> CoreResult<Site> {
@@ -143,6 +145,7 @@ pub async fn change_site<C: ConnectionTrait + TransactionTrait>(
     }
     let after = site(&txn).await?;
     txn.commit().await?;
+    policy.forget();
     Ok(after)
 }
 

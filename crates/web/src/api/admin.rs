@@ -73,8 +73,7 @@ pub async fn change_site(
         registration_question: input.registration_question,
         allowlist: input.allowlist,
     };
-    let site = safety::change_site(&state.db, &member.actor(), change).await?;
-    state.policy().forget();
+    let site = safety::change_site(&state.db, &state.policy(), &member.actor(), change).await?;
     Ok(Json(site.into()))
 }
 

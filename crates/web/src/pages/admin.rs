@@ -141,8 +141,8 @@ pub async fn site(ctx: PageCtx, PageForm(form): PageForm<SiteForm>) -> Result<Re
         registration_question: Some(form.question.clone()),
         allowlist: Some(form.allowlist.is_some()),
     };
-    let outcome = safety::change_site(&ctx.state.db, &member.actor(), change).await;
-    ctx.state.policy().forget();
+    let outcome =
+        safety::change_site(&ctx.state.db, &ctx.state.policy(), &member.actor(), change).await;
     done(&ctx, outcome.map(|_| ())).await
 }
 
