@@ -32,19 +32,19 @@ pub async fn resolve(data: &Data<FedData>, markdown: &str) {
     }
 }
 
-/// The people elsewhere a post here mentions, as they are known here (see [`resolve`]).
+/// The people elsewhere a post here mentions, as they are known here (see [`resolve`]): one
+/// statement, and none for a post that names nobody elsewhere.
 pub async fn mentioned<C: ConnectionTrait>(
     db: &C,
     markdown: &str,
 ) -> Result<Vec<user::Model>, DbErr> {
-    let mut people = Vec::new();
-    for handle in stoa_core::notifications::mentioned_elsewhere(markdown) {
-        if let Some(person) = users::by_name(db, &handle)
-            .await?
-            .filter(|u| !u.local && u.ap_id.is_some())
-        {
-            people.push(person);
-        }
+    let handles = stoa_core::notifications::mentioned_elsewhere(markdown);
+    if handles.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(people)
+    Ok(users::remote_by_names(db, &handles)
+        .await?
+        .into_iter()
+        .filter(|u| u.ap_id.is_some())
+        .collect())
 }

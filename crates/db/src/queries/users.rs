@@ -202,3 +202,15 @@ async fn save_remote<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(actor.ap_id.to_owned()))
 }
+
+/// Members of other servers by their handles (`name@host`), in one statement.
+pub async fn remote_by_names<C: ConnectionTrait>(
+    db: &C,
+    names: &[String],
+) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Name.is_in(names.iter().map(String::as_str)))
+        .filter(user::Column::Local.eq(false))
+        .all(db)
+        .await
+}
