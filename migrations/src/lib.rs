@@ -19,6 +19,8 @@ mod m0012_juries;
 mod m0013_forum_bans;
 mod m0014_instance_safety;
 mod m0015_notifications;
+mod m0016_delivery_at_scale;
+mod m0017_backfills;
 
 pub struct Migrator;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_forum_bans::Migration),
             Box::new(m0014_instance_safety::Migration),
             Box::new(m0015_notifications::Migration),
+            Box::new(m0016_delivery_at_scale::Migration),
+            Box::new(m0017_backfills::Migration),
         ]
     }
 }

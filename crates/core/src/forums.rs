@@ -112,6 +112,13 @@ pub async fn find_local<C: ConnectionTrait>(db: &C, slug: &str) -> CoreResult<fo
         .ok_or(CoreError::NotFound("forum"))
 }
 
+/// A forum here or of another server (`name@host`) that members here follow.
+pub async fn find<C: ConnectionTrait>(db: &C, slug: &str) -> CoreResult<forum::Model> {
+    forums::by_slug(db, slug)
+        .await?
+        .ok_or(CoreError::NotFound("forum"))
+}
+
 /// Makes a member a host of a forum.
 pub async fn add_host<C: ConnectionTrait>(db: &C, forum_id: i64, user_id: i64) -> CoreResult<()> {
     forums::add_host(db, forum_id, user_id, Utc::now()).await?;

@@ -25,15 +25,18 @@ pub enum Kind {
     Verdict,
     /// A host or an admin removed, restored or locked something of mine.
     Moderation,
+    /// A forum elsewhere refused a post I wrote there.
+    Refused,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Jury,
         Kind::Verdict,
         Kind::Moderation,
+        Kind::Refused,
     ];
 
     pub fn word(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Kind {
             Kind::Jury => "jury",
             Kind::Verdict => "verdict",
             Kind::Moderation => "moderation",
+            Kind::Refused => "refused",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
             Kind::Jury => "Jury summons",
             Kind::Verdict => "Juries' verdicts on my posts",
             Kind::Moderation => "Hosts' and admins' acts on my posts",
+            Kind::Refused => "My posts a forum elsewhere would not take",
         }
     }
 

@@ -563,6 +563,37 @@ pub async fn profile<C: ConnectionTrait>(db: &C, name: &str) -> CoreResult<Profi
     Ok(Profile { user, recent })
 }
 
+/// Most characters kept of a refusal's reason.
+const REFUSAL_REASON_CHARS: usize = 300;
+
+/// The forum elsewhere that a member here wrote a post in refused it for good (`why`: its
+/// server's status and answer): the post says so to its author, and the author is told. Once
+/// per post; a later refusal of an edit says it again.
+pub async fn refused_elsewhere<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    post_id: i64,
+    why: &str,
+) -> CoreResult<()> {
+    let why: String = why.chars().take(REFUSAL_REASON_CHARS).collect();
+    let txn = db.begin().await?;
+    let Some(post) = posts::by_id(&txn, post_id).await? else {
+        return Ok(());
+    };
+    posts::mark_refused_elsewhere(&txn, &post, &why).await?;
+    crate::notifications::notify(
+        &txn,
+        vec![stoa_db::queries::notifications::NewNotification {
+            post_id: Some(post.id),
+            thread_id: Some(post.thread_id),
+            detail: Some(why),
+            ..crate::notifications::new(crate::notifications::Kind::Refused, post.author_id)
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Likes a post (once per member); `activity_id` is the Like's id when it came from elsewhere.
 /// Returns whether the like is new.
 pub async fn like<C: ConnectionTrait + TransactionTrait>(

@@ -197,7 +197,8 @@ async fn log_instance<C: ConnectionTrait>(
     Ok(())
 }
 
-fn require_admin(actor: &Actor) -> CoreResult<()> {
+/// Refuses whoever is not an admin: the admins' pages and API ask before anything is read.
+pub fn require_admin(actor: &Actor) -> CoreResult<()> {
     if actor.is_admin {
         Ok(())
     } else {

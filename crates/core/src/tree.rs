@@ -73,6 +73,7 @@ mod tests {
             removal_kind: None,
             removal_reason: None,
             remover_name: None,
+            refused_elsewhere: None,
             author_profile_url: None,
         }
     }

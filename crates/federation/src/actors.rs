@@ -52,6 +52,8 @@ pub struct Group {
     pub followers: Url,
     /// A collection of the forum's hosts.
     pub moderators: Url,
+    /// The same collection under the name Lemmy 0.19 reads it by.
+    pub attributed_to: Url,
     pub endpoints: Endpoints,
     pub public_key: PublicKey,
     pub published: DateTime<Utc>,
@@ -180,6 +182,7 @@ pub fn group(urls: &Urls, forum: &forum::Model) -> Option<WithContext<Group>> {
         outbox: urls.forum_part(&forum.slug, "outbox"),
         followers: urls.forum_part(&forum.slug, "followers"),
         moderators: urls.forum_part(&forum.slug, "moderators"),
+        attributed_to: urls.forum_part(&forum.slug, "moderators"),
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
         },

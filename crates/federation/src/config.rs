@@ -17,7 +17,8 @@ pub async fn build(
     db: DatabaseConnection,
     urls: Urls,
     development: bool,
-    retry_unit: Duration,
+    delivery: crate::delivery::Settings,
+    backfill: crate::backfill::Settings,
     jury: stoa_core::juries::JuryRules,
 ) -> Result<Config, String> {
     // reqwest is built without a TLS provider of its own: pick ring once per process, before any
@@ -68,7 +69,8 @@ pub async fn build(
             urls,
             http: client,
             development,
-            retry_unit,
+            delivery,
+            backfill,
             jury,
             policy,
             actors: std::sync::Arc::new(crate::data::ActorCache::new(10_000)),

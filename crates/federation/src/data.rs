@@ -2,8 +2,6 @@
 //! caches and queues), apart from how it is built (`config`), so that every module can name it
 //! without depending on the modules that build it.
 
-use std::time::Duration;
-
 use activitypub_federation::config::FederationConfig;
 use stoa_db::{DatabaseConnection, user};
 
@@ -17,8 +15,10 @@ pub struct FedData {
     /// The same guarded HTTP client the library uses, for Stoa's own lookups.
     pub http: reqwest::Client,
     pub development: bool,
-    /// The unit of the delivery retry schedule (a minute in production).
-    pub retry_unit: Duration,
+    /// How deliveries are paced: the retry schedule's unit, the sends per server.
+    pub delivery: crate::delivery::Settings,
+    /// How much of a followed forum's history is brought in, and how fast.
+    pub backfill: crate::backfill::Settings,
     /// Remote members read recently.
     pub actors: std::sync::Arc<ActorCache>,
     /// Where replies from other servers are stored, several per transaction.

@@ -3,12 +3,14 @@
 //! bounded parallelism, retrying with exponential backoff for more than a day. Rows survive
 //! restarts; a worker only leases a row while it sends it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use activitypub_federation::config::Data;
 use chrono::Utc;
 use stoa_db::queries::{deliveries, forums, users};
 use stoa_db::{ConnectionTrait, delivery};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -40,6 +42,18 @@ pub async fn enqueue<C: ConnectionTrait, A: serde::Serialize>(
     signer: Signer,
     inboxes: &[Url],
 ) -> Result<(), FedError> {
+    enqueue_carrying(db, activity, signer, inboxes, None).await
+}
+
+/// Queues an activity carrying a member's post (`post_id`) to a forum elsewhere: a refusal
+/// of it is then shown on the post.
+pub async fn enqueue_carrying<C: ConnectionTrait, A: serde::Serialize>(
+    db: &C,
+    activity: &A,
+    signer: Signer,
+    inboxes: &[Url],
+    post_id: Option<i64>,
+) -> Result<(), FedError> {
     let activity = serde_json::to_value(activity)
         .map_err(|e| FedError::Rejected(format!("an activity that cannot be written: {e}")))?;
     let id = activity
@@ -53,6 +67,8 @@ pub async fn enqueue<C: ConnectionTrait, A: serde::Serialize>(
         deliveries::enqueue(
             db,
             deliveries::NewDelivery {
+                host: &host_of(inbox.as_str()),
+                post_id,
                 activity_id: id,
                 activity: &body,
                 signer_kind: kind,
@@ -66,11 +82,33 @@ pub async fn enqueue<C: ConnectionTrait, A: serde::Serialize>(
     Ok(())
 }
 
+/// How deliveries are paced; `stoa serve` reads both from its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The unit of the retry schedule (see [`RETRY_UNIT`]).
+    pub retry_unit: Duration,
+    /// Sends in flight to one server at most, in one process.
+    pub per_server: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            retry_unit: RETRY_UNIT,
+            per_server: PER_SERVER,
+        }
+    }
+}
+
+/// Sends in flight to one server by default: enough to keep a busy server's queue moving,
+/// few enough not to flood a small one.
+pub const PER_SERVER: usize = 8;
+
 /// How long a woken worker waits for more work to arrive before its round.
 pub(crate) const COALESCE: Duration = Duration::from_millis(20);
 
-/// Sends at most this many deliveries at once.
-pub const PARALLEL_SENDS: usize = 16;
+/// Sends at most this many deliveries at once, in all.
+pub const PARALLEL_SENDS: usize = 128;
 /// A sending worker holds a row this long; if it dies, another takes the row after that.
 const LEASE: Duration = Duration::from_secs(120);
 /// Retries wait 1 min, 2 min, 4 min … up to 8 h between attempts; after this many failed
@@ -383,102 +421,230 @@ async fn post(
         .map_err(|e| FedError::Delivery(format!("sending failed: {e}")))
 }
 
-/// Sends every delivery that is due now, at most `PARALLEL_SENDS` at a time. Returns how many
-/// were delivered.
+/// What a delivery's task gives back when it ends: its server, and whether it was delivered.
+type Finished = (String, bool);
+
+/// The deliveries in flight in this process. Each server has its own limit
+/// ([`Settings::per_server`]) and the process a limit in all ([`PARALLEL_SENDS`]); what is due is
+/// claimed only for servers below their limit, so a slow or dead server holds its own slots and
+/// never the others'. It lives as long as the worker: a round starts what is due and returns,
+/// and sends go on while the next rounds start more.
+pub struct Sender {
+    config: Config,
+    running: JoinSet<Finished>,
+    /// Sends started (running or waiting for their server's slot), per server, and the gate
+    /// that lets at most `per_server` of them send at once.
+    in_flight: std::collections::HashMap<String, (usize, Arc<Semaphore>)>,
+    /// Servers marked failing and when each may next be probed.
+    failing: Vec<(String, chrono::DateTime<Utc>)>,
+}
+
+impl Sender {
+    pub fn new(config: Config) -> Self {
+        Sender {
+            config,
+            running: JoinSet::new(),
+            in_flight: std::collections::HashMap::new(),
+            failing: Vec::new(),
+        }
+    }
+
+    /// Sends in flight.
+    pub fn busy(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Reads again which servers are failing; their deliveries that came due wait for the
+    /// server's next probe, without spending an attempt.
+    pub async fn refresh_failing(&mut self) -> Result<(), FedError> {
+        let db = &self.config.to_request_data().app_data().db.clone();
+        let now = Utc::now();
+        let probe_every = chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
+        self.failing = stoa_db::queries::peers::failing(db)
+            .await?
+            .into_iter()
+            .filter_map(|peer| {
+                let next = peer.last_failure_at? + probe_every;
+                (next > now).then_some((peer.host, next))
+            })
+            .collect();
+        for (host, next_probe) in &self.failing {
+            deliveries::postpone_server(db, host, now, *next_probe).await?;
+        }
+        Ok(())
+    }
+
+    /// Claims what is due for the servers with free slots and starts sending it. Returns how
+    /// many sends it started.
+    pub async fn start_due(&mut self) -> Result<usize, FedError> {
+        let data = self.config.to_request_data();
+        let (db, settings) = (data.app_data().db.clone(), data.app_data().delivery);
+        let room = PARALLEL_SENDS.saturating_sub(self.running.len());
+        if room == 0 {
+            return Ok(0);
+        }
+        let now = Utc::now();
+        let per_server = settings.per_server.max(1);
+        let mut skipped: Vec<String> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (n, _))| *n >= per_server)
+            .map(|(host, _)| host.clone())
+            .collect();
+        skipped.extend(
+            self.failing
+                .iter()
+                .filter(|(_, next)| *next > now)
+                .map(|(host, _)| host.clone()),
+        );
+        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let claim = deliveries::Claim {
+            now,
+            lease_until: lease,
+            limit: room as u64,
+            per_server: per_server as u64,
+            skipped: &skipped,
+        };
+        let due = deliveries::claim_due(&db, claim).await?;
+        // Each server's health is read once a round, whatever the number of its deliveries.
+        let mut health = std::collections::HashMap::new();
+        let started = due.len();
+        for row in due {
+            if !health.contains_key(&row.host) {
+                let peer = stoa_db::queries::peers::get(&db, &row.host).await?;
+                health.insert(row.host.clone(), peer);
+            }
+            let peer = health.get(&row.host).and_then(Option::as_ref);
+            let remembered = peer
+                .and_then(|peer| peer.signature_scheme.as_deref())
+                .and_then(Scheme::parse);
+            let software = peer.and_then(|peer| peer.software.clone());
+            // A server below its limit may be given more than its free slots in one claim:
+            // the extra sends wait at its gate (counted as in flight, so it is claimed for no
+            // more until they are done).
+            let (count, gate) = self
+                .in_flight
+                .entry(row.host.clone())
+                .or_insert_with(|| (0, Arc::new(Semaphore::new(per_server))));
+            *count += 1;
+            let gate = gate.clone();
+            let config = self.config.clone();
+            self.running.spawn(async move {
+                let _slot = gate.acquire_owned().await;
+                let data = config.to_request_data();
+                let delivered = deliver(&data, &row, remembered, software.as_deref()).await;
+                (row.host, delivered)
+            });
+        }
+        Ok(started)
+    }
+
+    /// Waits for the next send to end (for ever when none is in flight) and frees its slot.
+    /// Returns whether it was delivered.
+    pub async fn next_finished(&mut self) -> bool {
+        match self.running.join_next().await {
+            Some(result) => self.finished(result),
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Frees the slots of every send that has ended, without waiting. Returns how many of them
+    /// were delivered.
+    pub fn reap(&mut self) -> usize {
+        let mut delivered = 0;
+        while let Some(result) = self.running.try_join_next() {
+            delivered += usize::from(self.finished(result));
+        }
+        delivered
+    }
+
+    fn finished(&mut self, result: Result<Finished, tokio::task::JoinError>) -> bool {
+        let Ok((host, delivered)) = result else {
+            // A send that panicked: its row's lease runs out and it is claimed again.
+            return false;
+        };
+        if let Some((n, _)) = self.in_flight.get_mut(&host) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.in_flight.remove(&host);
+            }
+        }
+        delivered
+    }
+
+    /// Sends everything due now and waits for it to end; again while more became due (a
+    /// server's other deliveries waiting for a slot). Returns how many were delivered.
+    pub async fn run_until_idle(&mut self) -> Result<usize, FedError> {
+        self.refresh_failing().await?;
+        let mut delivered = 0;
+        loop {
+            let started = self.start_due().await?;
+            if started == 0 && self.running.is_empty() {
+                return Ok(delivered);
+            }
+            delivered += usize::from(self.next_finished().await);
+            delivered += self.reap();
+        }
+    }
+}
+
+/// Sends every delivery that is due now and waits for the sends to end. Returns how many were
+/// delivered.
 pub async fn run_due(config: &Config) -> Result<usize, FedError> {
-    let db = config.to_request_data().app_data().db.clone();
+    Sender::new(config.clone()).run_until_idle().await
+}
+
+/// Sends one claimed delivery and records its outcome on the row and the server's health.
+async fn deliver(
+    data: &Data<FedData>,
+    row: &delivery::Model,
+    remembered: Option<Scheme>,
+    software: Option<&str>,
+) -> bool {
+    let db = &data.db;
+    let outcome = send_one(data, row, remembered, software).await;
     let now = Utc::now();
-    let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let due = deliveries::claim_due(&db, now, lease, 200).await?;
-    let mut running = JoinSet::new();
-    let mut delivered = 0;
-    // Many due rows go to the same few servers: look each server's health up once a round.
-    let mut health = std::collections::HashMap::new();
-    for row in due {
-        // A server marked failing is probed rarely: its deliveries wait for the next probe
-        // without spending an attempt.
-        let host = host_of(&row.inbox);
-        if !health.contains_key(&host) {
-            let peer = stoa_db::queries::peers::get(&db, &host).await?;
-            health.insert(host.clone(), peer);
+    let host = &row.host;
+    let health = match &outcome {
+        Ok(Sent::Delivered(_)) => stoa_db::queries::peers::record_success(db, host, now).await,
+        Ok(Sent::Refused { why, .. }) => {
+            stoa_db::queries::peers::record_refusal(db, host, why, now).await
         }
-        if let Some(Some(peer)) = health.get(&host)
-            && peer.failing_since.is_some()
-            && let Some(last) = peer.last_failure_at
-        {
-            let next_probe = last + chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
-            if next_probe > now {
-                deliveries::postpone(&db, row.id, next_probe).await?;
-                continue;
-            }
+        Ok(Sent::Skipped(_)) => Ok(()),
+        Err(e) => {
+            stoa_db::queries::peers::record_failure(db, host, &e.to_string(), FAILING_AFTER, now)
+                .await
         }
-        while running.len() >= PARALLEL_SENDS {
-            delivered += usize::from(
-                running
-                    .join_next()
+    };
+    if let Err(e) = health {
+        tracing::warn!(error = %e, "recording a server's health failed");
+    }
+    let recorded = match &outcome {
+        Ok(Sent::Delivered(status)) => deliveries::mark_delivered(db, row.id, *status, now).await,
+        Ok(Sent::Skipped(why)) => deliveries::mark_skipped(db, row.id, why, now).await,
+        Ok(Sent::Refused { status, why }) => {
+            // Operators see it: in the log, the delivery's row and the server's count.
+            tracing::warn!(inbox = %row.inbox, activity = %row.activity_id, %why, "a delivery was refused");
+            let marked = deliveries::mark_refused(db, row.id, *status, why, now).await;
+            // A member's own post the forum's server would not take: its author is told.
+            match (marked, row.post_id) {
+                (Ok(()), Some(post)) => stoa_core::posts::refused_elsewhere(db, post, why)
                     .await
-                    .is_some_and(|r| r.unwrap_or(false)),
-            );
+                    .map_err(|e| stoa_db::DbErr::Custom(e.to_string())),
+                (marked, _) => marked,
+            }
         }
-        let remembered = health
-            .get(&host)
-            .and_then(|peer| peer.as_ref())
-            .and_then(|peer| peer.signature_scheme.as_deref())
-            .and_then(Scheme::parse);
-        let software = health
-            .get(&host)
-            .and_then(|peer| peer.as_ref())
-            .and_then(|peer| peer.software.clone());
-        let config = config.clone();
-        let db = db.clone();
-        let retry_unit = config.to_request_data().app_data().retry_unit;
-        running.spawn(async move {
-            let data = config.to_request_data();
-            let outcome = send_one(&data, &row, remembered, software.as_deref()).await;
-            let now = Utc::now();
-            let host = host_of(&row.inbox);
-            let health = match &outcome {
-                Ok(Sent::Delivered(_)) => {
-                    stoa_db::queries::peers::record_success(&db, &host, now).await
-                }
-                Ok(Sent::Refused { why, .. }) => {
-                    stoa_db::queries::peers::record_refusal(&db, &host, why, now).await
-                }
-                Ok(Sent::Skipped(_)) => Ok(()),
-                Err(_) => {
-                    stoa_db::queries::peers::record_failure(&db, &host, FAILING_AFTER, now).await
-                }
-            };
-            if let Err(e) = health {
-                tracing::warn!(error = %e, "recording a server's health failed");
-            }
-            let recorded = match &outcome {
-                Ok(Sent::Delivered(status)) => {
-                    deliveries::mark_delivered(&db, row.id, *status, now).await
-                }
-                Ok(Sent::Skipped(why)) => deliveries::mark_skipped(&db, row.id, why, now).await,
-                Ok(Sent::Refused { status, why }) => {
-                    // Operators see it: in the log, the delivery's row and the server's count.
-                    tracing::warn!(inbox = %row.inbox, activity = %row.activity_id, %why, "a delivery was refused");
-                    deliveries::mark_refused(&db, row.id, *status, why, now).await
-                }
-                Err(e) => {
-                    let retry = backoff(row.attempts + 1, retry_unit)
-                        .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or_default());
-                    tracing::info!(inbox = %row.inbox, error = %e, "delivery failed");
-                    deliveries::mark_failed(&db, row.id, &e.to_string(), retry, now).await
-                }
-            };
-            if let Err(e) = recorded {
-                tracing::warn!(error = %e, "recording a delivery's outcome failed");
-            }
-            matches!(outcome, Ok(Sent::Delivered(_)))
-        });
+        Err(e) => {
+            let retry = backoff(row.attempts + 1, data.delivery.retry_unit)
+                .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or_default());
+            tracing::info!(inbox = %row.inbox, error = %e, "delivery failed");
+            deliveries::mark_failed(db, row.id, &e.to_string(), retry, now).await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "recording a delivery's outcome failed");
     }
-    while let Some(result) = running.join_next().await {
-        delivered += usize::from(result.unwrap_or(false));
-    }
-    Ok(delivered)
+    matches!(outcome, Ok(Sent::Delivered(_)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod backfill;
 pub mod broadcast;
 pub mod config;
 pub mod data;
@@ -18,7 +19,9 @@ pub mod inbound;
 pub mod inbox;
 pub mod mentions;
 pub mod objects;
+pub mod outbox;
 pub mod remote;
+pub mod servers;
 pub mod signatures;
 pub mod signer;
 pub mod urls;

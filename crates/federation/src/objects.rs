@@ -13,7 +13,6 @@ use stoa_db::queries::{forums, posts, threads, users};
 use stoa_db::{ConnectionTrait, DbErr, post, user};
 use url::Url;
 
-use crate::activities::{self, Kind, Outgoing};
 use crate::urls::Urls;
 
 pub use crate::activities::PUBLIC;
@@ -405,6 +404,11 @@ pub async fn post_object<C: ConnectionTrait>(
             Post {
                 in_reply_to: Some(in_reply_to),
                 url: Some(post_url(urls, thread.id, post.id)),
+                // Its own answers; a post from elsewhere has its server's.
+                replies: post
+                    .ap_id
+                    .is_none()
+                    .then(|| urls.path(&format!("/p/{}/replies", post.id))),
                 to: vec![PUBLIC.into()],
                 cc: [forum_id.to_string(), followers]
                     .into_iter()
@@ -482,6 +486,50 @@ pub async fn replies_collection<C: ConnectionTrait>(
     thread_collection(db, urls, thread_id, page, Collection::Replies).await
 }
 
+/// A reply's `replies` collection: the direct replies to it, paged like its thread's context.
+/// `None` when there is no such post.
+pub async fn post_replies_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    post_id_number: i64,
+    page: Option<usize>,
+) -> Result<Option<serde_json::Value>, DbErr> {
+    let Some(post) = posts::by_id(db, post_id_number).await? else {
+        return Ok(None);
+    };
+    thread_collection(
+        db,
+        urls,
+        post.thread_id,
+        page,
+        Collection::RepliesTo(post.id),
+    )
+    .await
+}
+
+/// A tag that changes whenever anything in the thread changes (a post, an edit, a deletion,
+/// a removal): the `ETag` of its collections, so a peer reading them again learns with a 304
+/// that nothing is new, without the collection being built. `None` when there is no thread.
+pub async fn thread_tag<C: ConnectionTrait>(
+    db: &C,
+    thread_id: i64,
+) -> Result<Option<String>, DbErr> {
+    Ok(threads::by_id(db, thread_id)
+        .await?
+        .map(|t| format!("\"t{}-r{}\"", t.id, t.revision)))
+}
+
+/// The tag of the thread a post is in (see [`thread_tag`]).
+pub async fn post_thread_tag<C: ConnectionTrait>(
+    db: &C,
+    post_id_number: i64,
+) -> Result<Option<String>, DbErr> {
+    match posts::by_id(db, post_id_number).await? {
+        Some(post) => thread_tag(db, post.thread_id).await,
+        None => Ok(None),
+    }
+}
+
 /// Which of a thread's collections.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Collection {
@@ -489,6 +537,8 @@ enum Collection {
     Context,
     /// The replies to the first post.
     Replies,
+    /// The replies to one post.
+    RepliesTo(i64),
 }
 
 async fn thread_collection<C: ConnectionTrait>(
@@ -507,6 +557,10 @@ async fn thread_collection<C: ConnectionTrait>(
         Collection::Replies => {
             ids.retain(|(_, parent, _)| parent.is_some() && *parent == thread.starter_post_id);
             urls.path(&format!("/t/{}/replies", thread.id))
+        }
+        Collection::RepliesTo(post) => {
+            ids.retain(|(_, parent, _)| *parent == Some(post));
+            urls.path(&format!("/p/{post}/replies"))
         }
     };
     let page_url = |n: usize| {
@@ -583,12 +637,9 @@ fn collection<T: Serialize>(id: Url, total: u64, items: Option<Vec<T>>) -> Value
     serde_json::to_value(whole).unwrap_or_default()
 }
 
-/// Threads listed in a forum's outbox.
-pub const OUTBOX_THREADS: u64 = 20;
-
-/// A forum's collections: `followers` (a count: who follows is not published), `moderators`
-/// (its hosts) and `outbox` (its newest threads, as the forum announced them). `None` when there
-/// is no such local forum or collection.
+/// A forum's collections: `followers` (a count: who follows is not published) and `moderators`
+/// (its hosts); its `outbox` is `outbox::forum_outbox`. `None` when there is no such local
+/// forum or collection.
 pub async fn forum_collection<C: ConnectionTrait>(
     db: &C,
     urls: &Urls,
@@ -599,7 +650,6 @@ pub async fn forum_collection<C: ConnectionTrait>(
         return Ok(None);
     };
     let id = urls.forum_part(&forum.slug, which);
-    let forum_url = urls.forum(&forum.slug);
     Ok(match which {
         "followers" => {
             let total = stoa_db::queries::followers::count(db, forum.id).await?;
@@ -612,31 +662,6 @@ pub async fn forum_collection<C: ConnectionTrait>(
                 .map(|name| urls.user(name))
                 .collect();
             Some(collection(id, hosts.len() as u64, Some(hosts)))
-        }
-        "outbox" => {
-            let latest = threads::latest(db, Some(forum.id), 0, OUTBOX_THREADS).await?;
-            let items = latest
-                .items
-                .iter()
-                .filter_map(|t| {
-                    let page = urls.path(&format!("/t/{}", t.id));
-                    let id = activities::activity_id(
-                        &forum_url,
-                        "announce-page",
-                        format_args!("thread-{}", t.id),
-                    )
-                    .ok()?;
-                    let announce = Outgoing::new(Kind::Announce, id, forum_url.clone(), page)
-                        .public()
-                        .published(t.created_at);
-                    Some(announce)
-                })
-                .collect::<Vec<_>>();
-            Some(collection(
-                id,
-                forum.thread_count.max(0) as u64,
-                Some(items),
-            ))
         }
         _ => None,
     })

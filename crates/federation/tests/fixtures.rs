@@ -14,7 +14,7 @@ use stoa_federation::remote::ActorDocument;
 
 const CONSUMED: &[&str] = &[
     "Person", "Group", "Page", "Article", "Note", "Create", "Update", "Delete", "Announce",
-    "Follow", "Accept", "Undo", "Like", "Flag",
+    "Follow", "Accept", "Undo", "Like", "Dislike", "Flag",
 ];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -72,25 +72,22 @@ fn outcome(value: &Value) -> String {
                     .unwrap_or_default()
             ),
         },
-        "Accept" | "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" | "Flag" => {
-            match serde_json::from_value::<InboxActivity>(value.clone()) {
-                Ok(parsed) => format!("parsed {}", variant(&parsed)),
-                Err(_) => match (kind.as_str(), inner.as_str()) {
-                    ("Undo", inner) if !matches!(inner, "Follow" | "Like") => {
-                        format!("refused: Undo{{{inner}}} is not handled")
-                    }
-                    ("Create" | "Update", inner)
-                        if !matches!(inner, "Note" | "Page" | "Article") =>
-                    {
-                        format!("refused: {kind}{{{inner}}} is not a post Stoa shows")
-                    }
-                    _ => format!(
-                        "refused: malformed {kind}{{{inner}}} ({})",
-                        precise_error(&kind, value)
-                    ),
-                },
-            }
-        }
+        "Accept" | "Create" | "Update" | "Delete" | "Follow" | "Undo" | "Like" | "Dislike"
+        | "Flag" => match serde_json::from_value::<InboxActivity>(value.clone()) {
+            Ok(parsed) => format!("parsed {}", variant(&parsed)),
+            Err(_) => match (kind.as_str(), inner.as_str()) {
+                ("Undo", inner) if !matches!(inner, "Follow" | "Like" | "Dislike") => {
+                    format!("refused: Undo{{{inner}}} is not handled")
+                }
+                ("Create" | "Update", inner) if !matches!(inner, "Note" | "Page" | "Article") => {
+                    format!("refused: {kind}{{{inner}}} is not a post Stoa shows")
+                }
+                _ => format!(
+                    "refused: malformed {kind}{{{inner}}} ({})",
+                    precise_error(&kind, value)
+                ),
+            },
+        },
         _ => unreachable!("only consumed types are classified"),
     }
 }
@@ -130,6 +127,8 @@ fn variant(activity: &InboxActivity) -> &'static str {
         InboxActivity::DeletePost(_) => "Delete",
         InboxActivity::Like(_) => "Like",
         InboxActivity::UndoLike(_) => "Undo{Like}",
+        InboxActivity::Dislike(_) => "Dislike (left alone)",
+        InboxActivity::UndoDislike(_) => "Undo{Dislike} (left alone)",
         InboxActivity::FollowAnswer(_) => "Accept/Reject{Follow}",
         InboxActivity::Announce(_) => "Announce",
         InboxActivity::Flag(_) => "Flag",

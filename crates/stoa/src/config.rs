@@ -35,6 +35,12 @@ pub struct Config {
     /// Seconds in the unit of the delivery retry schedule: a failed delivery is tried again
     /// after 2, 4, 8 … units (up to 480), for about 40 hours in all at the default of 60.
     pub delivery_retry_unit_secs: u64,
+    /// Deliveries sent to one server at once: a slow or dead server holds only these, never
+    /// the others' sends.
+    pub delivery_per_server: usize,
+    /// Threads read from a forum elsewhere's history when a member starts following it (each
+    /// with its replies); 0 reads none.
+    pub backfill_threads: u32,
     /// ActivityPub GETs need a valid HTTP signature from the server asking (WebFinger,
     /// NodeInfo and the instance actor stay open).
     #[serde(deserialize_with = "flag")]
@@ -93,6 +99,8 @@ impl Default for Config {
             log: "info".into(),
             dev_federation: false,
             delivery_retry_unit_secs: 60,
+            delivery_per_server: stoa_web::DELIVERY_PER_SERVER,
+            backfill_threads: stoa_web::BACKFILL_THREADS,
             authorized_fetch: false,
             jury_size: 7,
             jury_min_account_age_days: 7,
@@ -103,7 +111,7 @@ impl Default for Config {
 }
 
 /// The settings that `STOA_<NAME>` environment variables may set.
-const ENV_KEYS: [&str; 15] = [
+const ENV_KEYS: [&str; 17] = [
     "data_dir",
     "database_url",
     "bind",
@@ -114,6 +122,8 @@ const ENV_KEYS: [&str; 15] = [
     "log",
     "dev_federation",
     "delivery_retry_unit_secs",
+    "delivery_per_server",
+    "backfill_threads",
     "authorized_fetch",
     "jury_size",
     "jury_min_account_age_days",
@@ -152,6 +162,9 @@ impl Config {
         })?;
         if self.delivery_retry_unit_secs == 0 {
             bail!("delivery_retry_unit_secs must be at least 1");
+        }
+        if !(1..=64).contains(&self.delivery_per_server) {
+            bail!("delivery_per_server must be between 1 and 64");
         }
         if !(1..=99).contains(&self.jury_size) {
             bail!("jury_size must be between 1 and 99");

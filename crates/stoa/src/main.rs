@@ -151,8 +151,11 @@ async fn serve(config: Config) -> Result<()> {
         config.site_name.clone(),
         config.trust_forwarded_for,
     );
-    web_config.delivery_retry_unit =
-        std::time::Duration::from_secs(config.delivery_retry_unit_secs);
+    web_config.backfill.max_threads = config.backfill_threads;
+    web_config.delivery = stoa_web::DeliverySettings {
+        retry_unit: std::time::Duration::from_secs(config.delivery_retry_unit_secs),
+        per_server: config.delivery_per_server,
+    };
     web_config.authorized_fetch = config.authorized_fetch;
     web_config.jury = config.jury();
     if config.dev_federation {

@@ -55,7 +55,10 @@ pub async fn require_signature(
 
 /// Paths every server may read unsigned.
 fn is_open(path: &str) -> bool {
-    path.starts_with("/.well-known/") || path.starts_with("/nodeinfo/") || path == "/actor"
+    path.starts_with("/.well-known/")
+        || path.starts_with("/nodeinfo/")
+        || path == "/actor"
+        || path == "/"
 }
 
 /// `/u/{name}` or `/f/{slug}`: an actor's own document.
@@ -110,5 +113,6 @@ mod tests {
         assert!(is_open("/.well-known/webfinger"));
         assert!(is_open("/actor"));
         assert!(!is_open("/actor/outbox"));
+        assert!(is_open("/"), "the instance actor is served at the root too");
     }
 }

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{id}/replies", get(thread_replies))
         .route("/actor/outbox", get(instance_outbox))
         .route("/p/{id}", get(post_or_redirect))
+        .route("/p/{id}/replies", get(post_replies))
         .route("/f/{slug}/{collection}", get(forum_collection))
         .route("/u/{name}/{collection}", get(user_collection))
         .merge(
@@ -107,8 +108,14 @@ async fn post_or_redirect(
 async fn forum_collection(
     State(state): State<AppState>,
     Path((slug, which)): Path<(String, String)>,
+    Query(query): Query<CollectionQuery>,
 ) -> Result<Response, ApiError> {
-    match objects::forum_collection(&state.db, &state.config.urls, &slug, &which).await? {
+    let (db, urls) = (&state.db, &state.config.urls);
+    let collection = match which.as_str() {
+        "outbox" => stoa_federation::outbox::forum_outbox(db, urls, &slug, query.page).await?,
+        _ => objects::forum_collection(db, urls, &slug, &which).await?,
+    };
+    match collection {
         Some(collection) => Ok(activity_json(&collection)),
         None => Err(ApiError::not_found("collection")),
     }
@@ -135,11 +142,13 @@ async fn thread_context(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(query): Query<CollectionQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match objects::context_collection(&state.db, &state.config.urls, id, query.page).await? {
-        Some(collection) => Ok(activity_json(&collection)),
-        None => Err(ApiError::not_found("thread")),
-    }
+    let tag = objects::thread_tag(&state.db, id).await?;
+    unless_unchanged(&headers, tag, query.page, async {
+        objects::context_collection(&state.db, &state.config.urls, id, query.page).await
+    })
+    .await
 }
 
 /// `/t/{id}/replies`: the direct replies to a thread's first post.
@@ -147,11 +156,62 @@ async fn thread_replies(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(query): Query<CollectionQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match objects::replies_collection(&state.db, &state.config.urls, id, query.page).await? {
-        Some(collection) => Ok(activity_json(&collection)),
-        None => Err(ApiError::not_found("thread")),
+    let tag = objects::thread_tag(&state.db, id).await?;
+    unless_unchanged(&headers, tag, query.page, async {
+        objects::replies_collection(&state.db, &state.config.urls, id, query.page).await
+    })
+    .await
+}
+
+/// `/p/{id}/replies`: the direct replies to a reply.
+async fn post_replies(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<CollectionQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tag = objects::post_thread_tag(&state.db, id).await?;
+    unless_unchanged(&headers, tag, query.page, async {
+        objects::post_replies_collection(&state.db, &state.config.urls, id, query.page).await
+    })
+    .await
+}
+
+/// A thread's collection with its `ETag` (the thread's tag, and the page), or 304 Not
+/// Modified when the reader already has that one (`If-None-Match`): nothing is built then.
+async fn unless_unchanged(
+    headers: &HeaderMap,
+    thread_tag: Option<String>,
+    page: Option<usize>,
+    build: impl std::future::Future<Output = Result<Option<serde_json::Value>, stoa_db::DbErr>>,
+) -> Result<Response, ApiError> {
+    let Some(tag) = thread_tag else {
+        return Err(ApiError::not_found("thread"));
+    };
+    let tag = match page {
+        Some(page) => format!("{}-p{page}\"", tag.trim_end_matches('"')),
+        None => tag,
+    };
+    let known = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == tag);
+    let mut response = if known {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match build.await? {
+            Some(collection) => activity_json(&collection),
+            None => return Err(ApiError::not_found("post")),
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
     }
+    Ok(response)
 }
 
 /// `/actor/outbox`: the instance actor publishes nothing.
@@ -239,7 +299,8 @@ async fn nodeinfo(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-async fn instance_actor(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// `/actor`, and `/` for a server that asks the site root for the instance's actor (Lemmy).
+pub(crate) async fn instance_actor(State(state): State<AppState>) -> Result<Response, ApiError> {
     let keys = stoa_core::instance::actor(&state.db).await?;
     Ok(activity_json(&actors::application(
         &state.config.urls,

@@ -20,6 +20,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, WebConfig};
+/// How much of a followed forum's history is brought in, for the binary's settings.
+pub use stoa_federation::backfill::MAX_THREADS as BACKFILL_THREADS;
+/// How deliveries are paced, for the binary's settings.
+pub use stoa_federation::delivery::{
+    PER_SERVER as DELIVERY_PER_SERVER, Settings as DeliverySettings,
+};
 
 /// Largest request body accepted: a 64 KiB post plus form encoding and the other fields.
 const MAX_BODY_BYTES: usize = 512 * 1024;

@@ -19,8 +19,11 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// Every page's and actor's URL, derived from `base_url`.
     pub urls: stoa_federation::urls::Urls,
-    /// The unit of the delivery retry schedule: a minute, unless the operator shortens it.
-    pub delivery_retry_unit: std::time::Duration,
+    /// How deliveries are paced: the retry schedule's unit (a minute, unless the operator
+    /// shortens it) and the sends in flight to one server.
+    pub delivery: stoa_federation::delivery::Settings,
+    /// How much of a followed forum's history is brought in.
+    pub backfill: stoa_federation::backfill::Settings,
     /// ActivityPub GETs need a valid signature (WebFinger, NodeInfo and `/actor` excepted).
     pub authorized_fetch: bool,
     /// How juries are formed and how long they sit.
@@ -34,7 +37,8 @@ impl WebConfig {
             base_url,
             site_name,
             trust_forwarded_for,
-            delivery_retry_unit: stoa_federation::delivery::RETRY_UNIT,
+            delivery: stoa_federation::delivery::Settings::default(),
+            backfill: stoa_federation::backfill::Settings::default(),
             authorized_fetch: false,
             jury: stoa_core::juries::JuryRules::default(),
         }
@@ -77,7 +81,8 @@ impl AppState {
             db.clone(),
             config.urls.clone(),
             development_federation,
-            config.delivery_retry_unit,
+            config.delivery,
+            config.backfill,
             config.jury.clone(),
         )
         .await?;
@@ -106,6 +111,8 @@ impl AppState {
 
     /// Starts the worker that sends queued deliveries, for as long as the runtime lives.
     pub fn spawn_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
+        // Followed forums' histories are brought in beside the deliveries.
+        tokio::spawn(stoa_federation::backfill::worker(self.federation.clone()));
         tokio::spawn(stoa_federation::worker::worker(
             self.federation.clone(),
             self.delivery_wake.clone(),

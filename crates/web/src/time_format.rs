@@ -29,16 +29,24 @@ pub fn machine(at: DateTime<Utc>) -> String {
 }
 
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - at).num_seconds().max(0);
+    span((now - at).num_seconds().max(0), "", " ago", "just now")
+}
+
+/// A time ahead, as "in 5 mins" ("now" when it has come).
+pub fn ahead(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    span((at - now).num_seconds().max(0), "in ", "", "now")
+}
+
+fn span(secs: i64, before: &str, after: &str, instant: &str) -> String {
     let plural = |n: i64, one: &str, many: &str| {
         if n == 1 {
-            format!("1 {one} ago")
+            format!("{before}1 {one}{after}")
         } else {
-            format!("{n} {many} ago")
+            format!("{before}{n} {many}{after}")
         }
     };
     match secs {
-        0..=59 => "just now".to_owned(),
+        0..=59 => instant.to_owned(),
         60..=3599 => plural(secs / 60, "min", "mins"),
         3600..=86_399 => plural(secs / 3600, "hr", "hrs"),
         86_400..=2_591_999 => plural(secs / 86_400, "day", "days"),
@@ -69,5 +77,7 @@ mod tests {
         assert_eq!(relative(now - Duration::hours(3), now), "3 hrs ago");
         assert_eq!(relative(now - Duration::days(2), now), "2 days ago");
         assert_eq!(relative(now - Duration::days(800), now), "2 years ago");
+        assert_eq!(ahead(now + Duration::minutes(5), now), "in 5 mins");
+        assert_eq!(ahead(now - Duration::minutes(5), now), "now");
     }
 }

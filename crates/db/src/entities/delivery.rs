@@ -24,6 +24,11 @@ pub struct Model {
     pub status: Option<i32>,
     /// When the receiving server refused it for good (a 4xx); `last_error` says why.
     pub refused_at: Option<DateTimeUtc>,
+    /// The inbox's `host[:port]`: each server's deliveries are claimed and counted apart.
+    pub host: String,
+    /// The post whose `Create` or `Update` a member sent to a forum elsewhere, if that is what
+    /// this carries: its refusal is shown on the post.
+    pub post_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

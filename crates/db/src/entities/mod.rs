@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod application;
+pub mod backfill;
 pub mod delivery;
 pub mod domain_rule;
 pub mod forum;

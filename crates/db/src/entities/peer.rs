@@ -22,6 +22,9 @@ pub struct Model {
     /// The software its NodeInfo names (`lemmy`, `mastodon` …), lower case; empty when it
     /// could not be read.
     pub software: Option<String>,
+    /// Why the last failed delivery failed (no answer, a 5xx …).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,6 +32,10 @@ pub struct Model {
     pub removal_kind: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub removal_reason: Option<String>,
+    /// A member's post in a forum elsewhere that the forum's server refused for good: its
+    /// status and answer, shown to the author.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub refused_elsewhere: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

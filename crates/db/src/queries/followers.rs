@@ -128,6 +128,25 @@ fn authority(url: &str) -> Option<&str> {
     (!authority.contains('@') && !authority.is_empty()).then_some(authority)
 }
 
+/// How many follows of forums here each server's members hold, by `host[:port]`.
+pub async fn per_server<C: ConnectionTrait>(
+    db: &C,
+) -> Result<std::collections::BTreeMap<String, u64>, DbErr> {
+    use sea_orm::{JoinType, RelationTrait};
+    let ids: Vec<Option<String>> = forum_follower::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, forum_follower::Relation::User.def())
+        .column(crate::user::Column::ApId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for host in ids.iter().filter_map(|id| authority(id.as_deref()?)) {
+        *counts.entry(host.to_ascii_lowercase()).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,5 +1,6 @@
 //! Query functions, grouped by what they read or write.
 
+pub mod backfills;
 pub mod deliveries;
 pub mod followers;
 pub mod forums;

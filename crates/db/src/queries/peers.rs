@@ -23,6 +23,7 @@ async fn ensure_row<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr>
         last_refusal_at: Set(None),
         last_refusal: Set(None),
         software: Set(None),
+        last_error: Set(None),
     })
     .on_conflict_do_nothing_on([peer::Column::Host])
     .exec(db)
@@ -50,10 +51,11 @@ pub async fn record_success<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A delivery failed; after `threshold` failures in a row the server is marked failing.
+/// A delivery failed (`why`); after `threshold` failures in a row the server is marked failing.
 pub async fn record_failure<C: ConnectionTrait>(
     db: &C,
     host: &str,
+    why: &str,
     threshold: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -64,6 +66,7 @@ pub async fn record_failure<C: ConnectionTrait>(
             Expr::col(peer::Column::Failures).add(1),
         )
         .col_expr(peer::Column::LastFailureAt, Expr::value(now))
+        .col_expr(peer::Column::LastError, Expr::value(why))
         .filter(peer::Column::Host.eq(host))
         .exec(db)
         .await?;
@@ -132,6 +135,29 @@ pub async fn remember_software<C: ConnectionTrait>(
     ensure_row(db, host).await?;
     peer::Entity::update_many()
         .col_expr(peer::Column::Software, Expr::value(software))
+        .filter(peer::Column::Host.eq(host))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The servers marked failing.
+pub async fn failing<C: ConnectionTrait>(db: &C) -> Result<Vec<peer::Model>, DbErr> {
+    peer::Entity::find()
+        .filter(peer::Column::FailingSince.is_not_null())
+        .all(db)
+        .await
+}
+
+/// An admin asked for a server's deliveries now: it is no longer treated as failing, and its
+/// count of failures in a row starts again.
+pub async fn clear_failing<C: ConnectionTrait>(db: &C, host: &str) -> Result<(), DbErr> {
+    peer::Entity::update_many()
+        .col_expr(
+            peer::Column::FailingSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(peer::Column::Failures, Expr::value(0))
         .filter(peer::Column::Host.eq(host))
         .exec(db)
         .await?;

@@ -38,6 +38,8 @@ pub struct PostWithAuthor {
     pub removal_reason: Option<String>,
     /// The host or admin who removed it.
     pub remover_name: Option<String>,
+    /// Why the forum elsewhere it was written in refused it (shown to its author).
+    pub refused_elsewhere: Option<String>,
 }
 
 /// Every post of a thread in id order, authors joined in: one query whatever the thread's size.
@@ -83,6 +85,7 @@ fn with_author_select() -> SelectStatement {
             (p, post::Column::RemovedAt),
             (p, post::Column::RemovalKind),
             (p, post::Column::RemovalReason),
+            (p, post::Column::RefusedElsewhere),
         ])
         .expr_as(
             Expr::col((u, user::Column::Name)),
@@ -365,4 +368,19 @@ pub async fn by_ap_id<C: ConnectionTrait>(
         .filter(post::Column::ApId.eq(ap_id))
         .one(db)
         .await
+}
+
+/// Records that the forum elsewhere a member's post was written in refused it for good, and
+/// bumps its thread's revision so cached trees show it.
+pub async fn mark_refused_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    post: &post::Model,
+    why: &str,
+) -> Result<(), DbErr> {
+    post::Entity::update_many()
+        .col_expr(post::Column::RefusedElsewhere, Expr::value(why))
+        .filter(post::Column::Id.eq(post.id))
+        .exec(db)
+        .await?;
+    super::threads::bump_revision(db, post.thread_id).await
 }

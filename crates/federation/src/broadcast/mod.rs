@@ -445,7 +445,7 @@ async fn send_to_remote_forum<C: ConnectionTrait>(
                 Some(written) => {
                     let written = written.in_forum(&forum_url, None);
                     to_mentioned(txn, &post, member.id, &written).await?;
-                    to_forum.send(written).await
+                    to_forum.send_carrying(written, Some(post.id)).await
                 }
                 None => Ok(()),
             }
@@ -488,12 +488,22 @@ struct To<'a, C> {
 impl<C: ConnectionTrait> To<'_, C> {
     /// Queues the activity, public and in the forum.
     async fn send<O: serde::Serialize>(&self, activity: Outgoing<O>) -> Result<(), FedError> {
+        self.send_carrying(activity, None).await
+    }
+
+    /// Queues the activity carrying the member's post `post_id`, whose refusal the post shows.
+    async fn send_carrying<O: serde::Serialize>(
+        &self,
+        activity: Outgoing<O>,
+        post_id: Option<i64>,
+    ) -> Result<(), FedError> {
         let activity = activity.with_context().in_forum(self.forum, None);
-        delivery::enqueue(
+        delivery::enqueue_carrying(
             self.txn,
             &activity,
             self.signer,
             std::slice::from_ref(self.inbox),
+            post_id,
         )
         .await
     }

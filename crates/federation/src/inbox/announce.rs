@@ -11,7 +11,7 @@ use url::Url;
 
 use super::create::CreatePost;
 use super::delete::DeletePost;
-use super::like::{LikePost, UndoLike};
+use super::like::{DislikePost, LikePost, UndoDislike, UndoLike};
 use super::moderation::{
     self, BanMember, LockThread, ModeratorsChange, UndoBan, UndoLock, UndoRemoval, UpdateForum,
 };
@@ -45,6 +45,8 @@ enum Announced {
     Delete(DeletePost),
     Like(LikePost),
     UndoLike(UndoLike),
+    Dislike(DislikePost),
+    UndoDislike(UndoDislike),
     Lock(LockThread),
     UndoLock(UndoLock),
     UndoRemoval(UndoRemoval),
@@ -85,6 +87,8 @@ impl Announce {
             Announced::Delete(_) => "Delete",
             Announced::Like(_) => "Like",
             Announced::UndoLike(_) => "Undo{Like}",
+            Announced::Dislike(_) => "Dislike",
+            Announced::UndoDislike(_) => "Undo{Dislike}",
             Announced::Lock(_) => "Lock",
             Announced::UndoLock(_) => "Undo{Lock}",
             Announced::UndoRemoval(_) => "Undo{Delete}",
@@ -216,6 +220,9 @@ impl Activity for Announce {
                 undo.verify(data).await?;
                 undo.receive(data).await
             }
+            // Taken, and left alone by their own module: a forum here has no downvotes.
+            Announced::Dislike(dislike) => dislike.receive(data).await,
+            Announced::UndoDislike(undo) => undo.receive(data).await,
             Announced::Lock(lock) => moderation::lock(data, &forum, &lock, true, &lock.actor).await,
             Announced::UndoLock(undo) => {
                 moderation::lock(data, &forum, &undo.object, false, &undo.actor).await
@@ -244,19 +251,30 @@ impl Activity for Announce {
     }
 }
 
-/// A post a remote forum shared by reference (or lists in its outbox): stored in that forum as
-/// if its author had sent it, after fetching it from its own server, unless it is here already.
+/// A post a remote forum shared by reference: stored in that forum as if its author had sent
+/// it, after fetching it from its own server, unless it is here already.
 pub(crate) async fn announced_post(
     data: &Data<FedData>,
     forum: &forum::Model,
     id: Url,
 ) -> Result<(), FedError> {
+    fetch_and_store(data, forum, id).await.map(|_| ())
+}
+
+/// Fetches a post of a forum elsewhere from its own server and stores it there, as if its
+/// author had sent it (its thread, or its place under its parent, fetching unknown ancestors).
+/// `None` when it is here already, or is this server's own: nothing is fetched then.
+pub(crate) async fn fetch_and_store(
+    data: &Data<FedData>,
+    forum: &forum::Model,
+    id: Url,
+) -> Result<Option<Post>, FedError> {
     if data.urls.is_local(&id)
         || stoa_db::queries::posts::by_ap_id(&data.db, id.as_str())
             .await?
             .is_some()
     {
-        return Ok(());
+        return Ok(None);
     }
     let post = fetch_post(data, &id).await?;
     let author = post
@@ -266,8 +284,9 @@ pub(crate) async fn announced_post(
         id: id.clone(),
         kind: activitypub_federation::kinds::activity::CreateType::Create,
         actor: ObjectId::from(author),
-        object: post,
+        object: post.clone(),
         received: None,
     };
-    create.receive_in(data, Some(forum)).await
+    create.receive_in(data, Some(forum)).await?;
+    Ok(Some(post))
 }

@@ -103,16 +103,9 @@ impl Activity for FollowAnswer {
         match self.kind {
             AnswerKind::Accept => {
                 follows::follow_answered(&data.db, &subscription, true, Utc::now()).await?;
-                // The forum's recent threads, so that following it does not start from an
-                // empty page; fetched in the background, the Accept is answered now.
-                if let Some(forum) = forums::by_id(&data.db, subscription.forum_id).await? {
-                    let data = data.reset_request_count();
-                    tokio::spawn(async move {
-                        if let Err(e) = super::backfill::backfill(&data, &forum).await {
-                            tracing::info!(forum = %forum.slug, error = %e, "fetching a followed forum's recent threads failed");
-                        }
-                    });
-                }
+                // The forum's history, so that following it does not start from an empty page:
+                // brought in the background, the Accept is answered now.
+                crate::backfill::start_forum(data, subscription.forum_id).await?;
             }
             AnswerKind::Reject => {
                 follows::follow_answered(&data.db, &subscription, false, Utc::now()).await?;

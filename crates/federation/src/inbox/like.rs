@@ -1,4 +1,5 @@
-//! `Like` of a post and its `Undo`, counted once per actor by core.
+//! `Like` of a post and its `Undo`, counted once per actor by core; `Dislike` (a Lemmy
+//! downvote) and its `Undo`, taken and left alone: a forum here has no downvotes.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -82,6 +83,57 @@ impl Activity for UndoLike {
             Some(self.object.id.as_str()),
         )
         .await?;
+        Ok(())
+    }
+}
+
+/// A downvote (Lemmy's `Dislike`). Stoa has none: members say what they think in replies, so
+/// the vote is acknowledged and dropped, never counted as anything.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DislikePost {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: activitypub_federation::kinds::activity::DislikeType,
+    pub actor: ObjectId<RemoteUser>,
+    #[serde(deserialize_with = "id_or_object")]
+    pub object: Url,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoDislike {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: ObjectId<RemoteUser>,
+    pub object: DislikePost,
+}
+
+#[async_trait::async_trait]
+impl Activity for DislikePost {
+    activity_basics!();
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    async fn receive(self, _data: &Data<FedData>) -> Result<(), FedError> {
+        tracing::debug!(activity = %self.id, "a downvote, left alone: forums here have none");
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for UndoDislike {
+    activity_basics!();
+
+    async fn verify(&self, _data: &Data<FedData>) -> Result<(), FedError> {
+        verify_urls_match(self.actor.inner(), self.object.actor.inner())?;
+        Ok(())
+    }
+
+    async fn receive(self, _data: &Data<FedData>) -> Result<(), FedError> {
         Ok(())
     }
 }

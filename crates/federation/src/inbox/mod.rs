@@ -26,7 +26,6 @@ macro_rules! activity_basics {
 
 mod announce;
 mod answer;
-pub mod backfill;
 mod create;
 mod delete;
 mod flag;
@@ -38,13 +37,15 @@ mod shared;
 mod update;
 
 pub use announce::Announce;
+pub(crate) use announce::fetch_and_store;
 pub use answer::{AnswerKind, FollowAnswer};
 pub use create::{CreatePost, MAX_PARENT_FETCHES};
 pub use delete::DeletePost;
 pub use flag::FlagPost;
 pub use follow::{Follow, UndoFollow};
-pub use like::{LikePost, UndoLike};
+pub use like::{DislikePost, LikePost, UndoDislike, UndoLike};
 pub use post::Post;
+pub(crate) use post::fetch_post;
 pub use update::{UpdateActor, UpdatePost};
 
 /// Every activity an inbox understands.
@@ -61,6 +62,8 @@ pub enum InboxActivity {
     DeletePost(DeletePost),
     Like(LikePost),
     UndoLike(UndoLike),
+    Dislike(DislikePost),
+    UndoDislike(UndoDislike),
     FollowAnswer(FollowAnswer),
     Announce(Announce),
     Flag(FlagPost),

@@ -118,7 +118,7 @@ impl Post {
 }
 
 /// A post of another server, fetched from where its id points and checked to be its author's.
-pub(super) async fn fetch_post(data: &Data<FedData>, id: &Url) -> Result<Post, FedError> {
+pub(crate) async fn fetch_post(data: &Data<FedData>, id: &Url) -> Result<Post, FedError> {
     let fetched: Post = activitypub_federation::fetch::fetch_object_http(id, data)
         .await?
         .object;

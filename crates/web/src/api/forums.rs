@@ -21,6 +21,9 @@ pub struct ForumSummary {
     pub post_count: i64,
     pub last_post_at: Option<DateTime<Utc>>,
     pub url: String,
+    /// The server it is hosted on (`host[:port]`): this one, or another whose forum members
+    /// here follow.
+    pub server: String,
 }
 
 impl ForumSummary {
@@ -34,6 +37,10 @@ impl ForumSummary {
     ) -> Self {
         ForumSummary {
             url: config.absolute(&format!("/f/{slug}")),
+            server: match slug.split_once('@') {
+                Some((_, host)) => host.to_owned(),
+                None => config.urls.authority(),
+            },
             slug,
             name,
             purpose,
@@ -47,6 +54,8 @@ impl ForumSummary {
 #[derive(Serialize, ToSchema)]
 pub struct ForumGroupView {
     pub name: Option<String>,
+    /// The server its forums are on: this one, or, for "Forums elsewhere", the other server.
+    pub server: String,
     pub forums: Vec<ForumSummary>,
 }
 
@@ -55,15 +64,33 @@ pub struct ForumList {
     pub groups: Vec<ForumGroupView>,
 }
 
-/// Every forum group with its forums, in index order.
+/// Every forum group with its forums, in index order; then the forums of other servers that
+/// members here follow, in a group "Forums elsewhere" per server.
 #[utoipa::path(get, path = "/api/v1/forums", responses((status = 200, body = ForumList)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiError> {
     let groups = forums::index(&state.db).await?;
+    let mut elsewhere: std::collections::BTreeMap<String, Vec<ForumSummary>> = Default::default();
+    for f in forums::elsewhere(&state.db).await? {
+        let summary = ForumSummary::new(
+            &state.config,
+            f.slug,
+            f.name,
+            f.purpose,
+            (f.thread_count, f.post_count),
+            f.last_post_at,
+        );
+        elsewhere
+            .entry(summary.server.clone())
+            .or_default()
+            .push(summary);
+    }
+    let here = state.config.urls.authority();
     Ok(Json(ForumList {
         groups: groups
             .into_iter()
             .map(|g| ForumGroupView {
                 name: g.name,
+                server: here.clone(),
                 forums: g
                     .forums
                     .into_iter()
@@ -79,6 +106,15 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiE
                     })
                     .collect(),
             })
+            .chain(
+                elsewhere
+                    .into_iter()
+                    .map(|(server, forums)| ForumGroupView {
+                        name: Some("Forums elsewhere".into()),
+                        server,
+                        forums,
+                    }),
+            )
             .collect(),
     }))
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod federation_admin;
 mod follows;
 mod forums;
 mod juries;
@@ -84,6 +85,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/domain-blocks/{domain}",
             put(admin::block_domain).delete(admin::unblock_domain),
+        )
+        .route("/admin/federation", get(federation_admin::servers))
+        .route(
+            "/admin/federation/{host}/retry",
+            post(federation_admin::retry),
         )
         .route("/admin/domain-allows", get(admin::domain_allows))
         .route(
@@ -167,6 +173,8 @@ async fn api_not_found() -> ApiError {
         admin::allow_domain,
         admin::disallow_domain,
         admin::domain_allows,
+        federation_admin::servers,
+        federation_admin::retry,
     ),
     modifiers(&BearerAuth),
     tags((name = "stoa"))

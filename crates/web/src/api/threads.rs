@@ -86,6 +86,9 @@ pub struct PostView {
     pub url: String,
     /// Who removed the post and why; null when it is not removed.
     pub removal: Option<RemovalView>,
+    /// Why the forum elsewhere it was written in refused it, given to its author alone; null
+    /// otherwise.
+    pub refused_elsewhere: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,8 +156,10 @@ pub async fn thread(
                 });
                 let hidden = removal.is_some()
                     && !moderation::sees_removed(viewer.as_ref(), role, p.author_id);
+                let own = viewer.as_ref().is_some_and(|v| v.id == p.author_id);
                 PostView {
                     removal,
+                    refused_elsewhere: p.refused_elsewhere.filter(|_| own),
                     url: config.absolute(&format!("/t/{}#p{}", p.thread_id, p.id)),
                     id: p.id,
                     parent_id: p.parent_id,

@@ -46,6 +46,14 @@ struct IndexPage {
 }
 
 pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
+    // Lemmy looks for an instance's actor at its root.
+    if crate::federation::asks_for_activity_json(&ctx.headers) {
+        return Ok(
+            crate::federation::instance_actor(axum::extract::State(ctx.state.clone()))
+                .await
+                .into_response(),
+        );
+    }
     let now = Utc::now();
     let groups = forums::index(&ctx.state.db)
         .await?
@@ -73,7 +81,7 @@ pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
                 .collect(),
         })
         .collect();
-    render(&IndexPage {
+    render_varying(&IndexPage {
         layout: ctx.layout("Forums", vec![Crumb::here("Forums")]),
         groups,
         elsewhere: forums::elsewhere(&ctx.state.db)
@@ -182,6 +190,32 @@ struct RemoteForumView {
     profile_url: String,
     /// The viewer's subscription: none, pending (`false`) or accepted (`true`).
     state: Option<bool>,
+    /// How far bringing in its history has come, in words.
+    history: Option<String>,
+}
+
+/// "Bringing in its history: 40 threads and 310 replies so far", or what it came to.
+fn history_words(progress: &stoa_federation::backfill::Progress) -> String {
+    let brought = format!(
+        "{} {} and {} {}",
+        progress.threads,
+        if progress.threads == 1 {
+            "thread"
+        } else {
+            "threads"
+        },
+        progress.replies,
+        if progress.replies == 1 {
+            "reply"
+        } else {
+            "replies"
+        },
+    );
+    match (&progress.failed, progress.running) {
+        (_, true) => format!("Bringing in its history from its server: {brought} so far."),
+        (Some(why), false) => format!("Its history stopped after {brought}: {why}"),
+        (None, false) => format!("Its history was brought in from its server: {brought}."),
+    }
 }
 
 pub async fn forum(
@@ -202,6 +236,7 @@ pub async fn forum(
     let view = forums::forum_page(&ctx.state.db, &slug, page).await?;
     let (prev_href, next_href) = pager(&format!("/f/{slug}"), page, &view.threads);
     let mut crumbs = forum_crumbs(view.group_name.as_deref(), None);
+    crumbs.extend(super::layout::elsewhere_crumb(&view.forum.slug));
     crumbs.push(Crumb::here(view.forum.name.clone()));
     let remote = if view.forum.local {
         None
@@ -217,7 +252,11 @@ pub async fn forum(
             }
             None => None,
         };
+        let history = stoa_federation::backfill::progress(&ctx.state.db, view.forum.id)
+            .await?
+            .map(|p| history_words(&p));
         Some(RemoteForumView {
+            history,
             profile_url: view
                 .forum
                 .profile_url

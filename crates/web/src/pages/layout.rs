@@ -60,8 +60,21 @@ pub fn forum_crumbs(group: Option<&str>, forum: Option<(&str, &str)>) -> Vec<Cru
     if let Some(group) = group {
         crumbs.push(Crumb::link(group, "/"));
     }
+    if let Some(elsewhere) = forum.and_then(|(_, slug)| elsewhere_crumb(slug)) {
+        crumbs.push(elsewhere);
+    }
     if let Some((name, slug)) = forum {
         crumbs.push(Crumb::link(name, format!("/f/{slug}")));
     }
     crumbs
+}
+
+/// For a forum of another server (`name@host`): the crumb that names its server, leading to the
+/// index's forums elsewhere.
+pub fn elsewhere_crumb(slug: &str) -> Option<Crumb> {
+    let (_, host) = slug.split_once('@')?;
+    Some(Crumb::link(
+        format!("Forums elsewhere: {host}"),
+        "/#group-elsewhere",
+    ))
 }

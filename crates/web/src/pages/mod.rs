@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod federation_admin;
 pub mod forums;
 pub mod juries;
 pub mod layout;
@@ -77,6 +78,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/applications/{id}", post(admin::application))
         .route("/admin/suspensions", post(admin::suspension))
         .route("/admin/domains", post(admin::domain))
+        .route("/admin/federation", get(federation_admin::overview))
+        .route("/admin/federation/retry", post(federation_admin::retry))
         .route("/p/{id}/like", post(threads::like))
         .route("/u/{name}", get(accounts::profile))
         .route(

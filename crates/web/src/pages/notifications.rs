@@ -46,6 +46,10 @@ impl NotificationView {
                 row.alert_id
                     .map(|id| (format!("/alerts/{id}"), "the verdict".to_owned())),
             ),
+            "refused" => (
+                format!("The forum's server would not take your post ({detail}):"),
+                in_thread,
+            ),
             _ => (format!("{who} {detail}, in"), in_thread),
         };
         NotificationView {
@@ -126,6 +130,7 @@ pub struct SettingsForm {
     jury: Option<String>,
     verdict: Option<String>,
     moderation: Option<String>,
+    refused: Option<String>,
 }
 
 pub async fn settings(
@@ -140,6 +145,7 @@ pub async fn settings(
         (Kind::Jury, &form.jury),
         (Kind::Verdict, &form.verdict),
         (Kind::Moderation, &form.moderation),
+        (Kind::Refused, &form.refused),
     ];
     let wanted: Vec<Kind> = ticked
         .into_iter()

@@ -43,6 +43,8 @@ pub struct PostView<'a> {
     pub removed: bool,
     /// Whether the viewer reads the words: not when removed, unless they wrote it or moderate.
     pub show_body: bool,
+    /// Why the forum elsewhere refused it, shown to its author alone.
+    pub refused: Option<&'a str>,
     /// Whether the viewer may reply to it: not in a locked thread.
     pub can_reply: bool,
     /// Whether the viewer may remove or restore it: a host of the forum or an admin.
@@ -118,6 +120,10 @@ fn post_view<'a>(tree_post: &'a TreePost, looker: Looker<'_>, now: DateTime<Utc>
         show_body: removal.is_none() || moderation::sees_removed(viewer, looker.role, p.author_id),
         removal,
         removed: p.removed_at.is_some(),
+        refused: p
+            .refused_elsewhere
+            .as_deref()
+            .filter(|_| viewer.is_some_and(|viewer| viewer.id == p.author_id)),
         can_reply: !looker.locked,
         can_moderate: looker.role.is_some(),
         can_alert: p.removed_at.is_none()
@@ -152,6 +158,12 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
     let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, id).await?;
     let now = Utc::now();
     let header = view.header;
+    // A thread from elsewhere, opened after a quiet while, is read again from its server, so
+    // replies that never reached here appear (on a later visit).
+    if !header.forum_local {
+        stoa_federation::backfill::reconcile_if_quiet(&ctx.state.db, header.forum_id, header.id)
+            .await?;
+    }
     let viewer = ctx.viewer.0.as_ref().map(|s| s.actor());
     let role = moderation::viewer_role(&ctx.state.db, viewer.as_ref(), header.forum_id).await?;
     let looker = Looker {
@@ -224,7 +236,8 @@ async fn new_thread_page(
     body: String,
     error: Option<String>,
 ) -> Result<NewThreadPage, PageError> {
-    let forum = stoa_core::forums::find_local(&ctx.state.db, slug).await?;
+    // A forum elsewhere takes new threads too: they are sent to its server.
+    let forum = stoa_core::forums::find(&ctx.state.db, slug).await?;
     let mut crumbs = forum_crumbs(None, Some((&forum.name, &forum.slug)));
     crumbs.push(Crumb::here("Start a thread"));
     Ok(NewThreadPage {

@@ -116,6 +116,8 @@ impl TestApp {
             false,
         );
         config.authorized_fetch = options.authorized_fetch;
+        // Histories are read from servers on loopback: no need to pace the fetches.
+        config.backfill.pause = std::time::Duration::from_millis(2);
         // Juries a handful of fresh test members can fill.
         config.jury = stoa_core::juries::JuryRules {
             size: 3,

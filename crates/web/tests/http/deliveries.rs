@@ -312,3 +312,210 @@ async fn a_server_that_keeps_failing_is_marked_and_tried_rarely() {
     assert_eq!(newest.attempts, 0, "not tried");
     assert!(newest.next_attempt_at > chrono::Utc::now() + chrono::Duration::hours(5));
 }
+
+/// A receiver on loopback: each POST waits `delay` before its 202 (for ever, in effect, when
+/// the delay is longer than the test). It counts what arrived, what it answered, and the most
+/// requests it held at once.
+#[derive(Clone, Default)]
+struct Receiver {
+    arrived: Arc<Mutex<Vec<String>>>,
+    answered: Arc<std::sync::atomic::AtomicUsize>,
+    holding: Arc<std::sync::atomic::AtomicUsize>,
+    most_held: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start(delay: Duration) -> (Receiver, Url) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let receiver = Receiver::default();
+        let seen = receiver.clone();
+        let app = Router::new().fallback(post(move |body: String| {
+            let seen = seen.clone();
+            async move {
+                seen.arrived.lock().unwrap().push(body);
+                let now = seen.holding.fetch_add(1, SeqCst) + 1;
+                seen.most_held.fetch_max(now, SeqCst);
+                tokio::time::sleep(delay).await;
+                seen.holding.fetch_sub(1, SeqCst);
+                seen.answered.fetch_add(1, SeqCst);
+                StatusCode::ACCEPTED
+            }
+        }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let inbox = Url::parse(&format!("http://localhost:{port}/inbox")).unwrap();
+        (receiver, inbox)
+    }
+
+    /// Waits up to `within` until `n` deliveries have arrived.
+    async fn wait_for(&self, n: usize, within: Duration) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if self.arrived.lock().unwrap().len() >= n {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+}
+
+/// An announce of the forum `books` with its own id.
+fn numbered_activity(app: &TestApp, n: usize) -> Value {
+    crate::wire::forum_announce(
+        &app.url("/f/books"),
+        &format!("note/{n}"),
+        json!(app.url("/f/books")),
+    )
+}
+
+/// A server that takes its time holds only its own deliveries: while it sits on the first, the
+/// others get the first and the next at once.
+#[tokio::test]
+async fn a_slow_server_never_delays_the_others() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let (slow, slow_inbox) = Receiver::start(Duration::from_secs(60)).await;
+    let (fast, fast_inbox) = Receiver::start(Duration::ZERO).await;
+    let inboxes = [slow_inbox, fast_inbox];
+
+    queue_from_books(&app, &numbered_activity(&app, 1), &inboxes).await;
+    assert!(fast.wait_for(1, Duration::from_secs(5)).await);
+    assert!(slow.wait_for(1, Duration::from_secs(5)).await);
+    queue_from_books(&app, &numbered_activity(&app, 2), &inboxes).await;
+    assert!(
+        fast.wait_for(2, Duration::from_secs(5)).await,
+        "the second delivery waited for the slow server"
+    );
+    assert!(slow.wait_for(2, Duration::from_secs(5)).await);
+    assert_eq!(slow.answered.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// A server with a backlog is sent several deliveries at once, never more than its limit.
+#[tokio::test]
+async fn a_busy_server_is_sent_its_backlog_a_few_at_a_time() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let (busy, inbox) = Receiver::start(Duration::from_millis(300)).await;
+    for n in 0..30 {
+        queue_from_books(
+            &app,
+            &numbered_activity(&app, n),
+            std::slice::from_ref(&inbox),
+        )
+        .await;
+    }
+    assert!(busy.wait_for(30, Duration::from_secs(20)).await);
+    assert_eq!(
+        busy.most_held.load(std::sync::atomic::Ordering::SeqCst),
+        stoa_federation::delivery::PER_SERVER,
+        "its limit of sends at once, all of it used"
+    );
+}
+
+/// The admins' federation page: each server's followers here, queue, last error and next
+/// retry, and a button that sends its queue now. Only admins see it.
+#[tokio::test]
+async fn admins_see_each_servers_queue_and_send_it_now() {
+    let app = TestApp::spawn_with(loopback()).await;
+    let admin = app.admin("root").await;
+    let member = app.member("alice").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = format!("localhost:{port}");
+    let inbox = Url::parse(&format!("http://{host}/inbox")).unwrap();
+    queue_from_books(
+        &app,
+        &numbered_activity(&app, 1),
+        std::slice::from_ref(&inbox),
+    )
+    .await;
+    let mut failed = false;
+    for _ in 0..200 {
+        let rows = stoa_db::queries::deliveries::all(&app.db).await.unwrap();
+        if rows[0].attempts >= 1 {
+            failed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(failed, "the worker tried the server that is down");
+
+    let (status, _) = member.get("/api/v1/admin/federation").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, servers) = admin.get("/api/v1/admin/federation").await;
+    assert_eq!(status, StatusCode::OK, "{servers}");
+    let server = servers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["host"] == host.as_str())
+        .unwrap_or_else(|| panic!("{servers:#}"))
+        .clone();
+    assert_eq!(server["queued"], 1, "{server:#}");
+    assert!(
+        server["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{server:#}"
+    );
+    assert!(server["last_success_at"].is_null());
+    let next: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(server["next_attempt_at"].clone()).unwrap();
+    assert!(next > chrono::Utc::now(), "a retry is scheduled later");
+
+    let page = app.browser();
+    page.login("root", "correct horse").await;
+    let shown = page.get("/admin/federation").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        shown.body.contains(&host) && shown.body.contains("Retry now"),
+        "{}",
+        shown.body
+    );
+    let outsider = app.browser();
+    outsider.login("alice", "correct horse").await;
+    assert_eq!(
+        outsider.get("/admin/federation").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The server comes back; "Retry now" sends its queue at once, not in a minute.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let arrived: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = arrived.clone();
+    let receiver = Router::new().fallback(post(move |body: String| {
+        seen.lock().unwrap().push(body);
+        async { StatusCode::ACCEPTED }
+    }));
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let done = page
+        .submit(
+            "/admin/federation",
+            "/admin/federation/retry",
+            &[("host", host.as_str())],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let mut delivered = false;
+    for _ in 0..100 {
+        if !arrived.lock().unwrap().is_empty() {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(delivered, "the queue was sent at once");
+    let (_, servers) = admin.get("/api/v1/admin/federation").await;
+    let server = servers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["host"] == host.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(server["queued"], 0, "{server:#}");
+    assert!(!server["last_success_at"].is_null(), "{server:#}");
+}

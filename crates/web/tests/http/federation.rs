@@ -263,6 +263,24 @@ async fn the_instance_actor_keeps_one_key() {
     assert_eq!(first["publicKey"], second["publicKey"]);
 }
 
+/// Lemmy asks a server's root for its actor: a server gets the instance's `Application`
+/// there, a browser the index.
+#[tokio::test]
+async fn the_site_root_serves_the_instance_actor_to_servers() {
+    let app = TestApp::spawn().await;
+    let (status, headers, actor) = get_json(&app, "/", AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], AP);
+    assert_eq!(headers["vary"], "Accept");
+    assert_eq!(actor["type"], "Application");
+    assert_eq!(actor["id"], app.url("/actor"));
+    let (_, _, at_actor) = get_json(&app, "/actor", AP).await;
+    assert_eq!(actor["publicKey"], at_actor["publicKey"]);
+    let page = app.browser().get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<html"), "{}", page.body);
+}
+
 #[tokio::test]
 async fn threads_are_pages_and_replies_are_notes_in_a_context() {
     let app = TestApp::spawn().await;
@@ -421,13 +439,23 @@ async fn actors_collections_are_served() {
     assert_eq!(moderators["orderedItems"][0], app.url("/u/alice"));
     let (_, _, followers) = get_json(&app, "/f/books/followers", AP).await;
     assert_eq!(followers["totalItems"], 0);
+    // Each thread as Lemmy reads a community's history: the forum's Announce of the author's
+    // Create of the Page, embedded and addressed.
     let (_, _, outbox) = get_json(&app, "/f/books/outbox", AP).await;
     assert_eq!(outbox["totalItems"], 1);
-    assert_eq!(outbox["orderedItems"][0]["type"], "Announce");
-    assert_eq!(
-        outbox["orderedItems"][0]["object"],
-        app.url(&format!("/t/{thread}"))
-    );
+    let item = &outbox["orderedItems"][0];
+    assert_eq!(item["type"], "Announce");
+    assert_eq!(item["actor"], app.url("/f/books"));
+    assert_eq!(item["object"]["type"], "Create");
+    assert_eq!(item["object"]["actor"], app.url("/u/alice"));
+    assert_eq!(item["object"]["to"][0], stoa_federation::objects::PUBLIC);
+    assert_eq!(item["object"]["cc"][0], app.url("/f/books"));
+    let page = &item["object"]["object"];
+    assert_eq!(page["type"], "Page");
+    assert_eq!(page["id"], app.url(&format!("/t/{thread}")));
+    assert_eq!(page["name"], "In the outbox");
+    assert_eq!(page["audience"], app.url("/f/books"));
+    assert_eq!(outbox["first"], app.url("/f/books/outbox?page=1"));
     let (_, _, user_outbox) = get_json(&app, "/u/alice/outbox", AP).await;
     assert_eq!(user_outbox["totalItems"], 1);
     let (status, _, _) = get_json(&app, "/f/books/nothing", AP).await;
@@ -435,6 +463,42 @@ async fn actors_collections_are_served() {
     // The thread form at /f/books/new is still the page.
     let page = app.browser().get("/f/books/new").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+/// A forum's whole history can be read from its outbox, page by page, and every item is
+/// what a reader of Lemmy's communities takes for a new thread.
+#[tokio::test]
+async fn a_forums_outbox_pages_through_every_thread() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    for n in 1..=23 {
+        alice.thread("books", &format!("Thread {n}"), "x").await;
+    }
+    let (_, _, outbox) = get_json(&app, "/f/books/outbox", AP).await;
+    assert_eq!(outbox["totalItems"], 23);
+    let newest = outbox["orderedItems"].as_array().unwrap();
+    assert_eq!(newest.len(), 20);
+    let (_, _, first) = get_json(&app, "/f/books/outbox?page=1", AP).await;
+    assert_eq!(first["type"], "OrderedCollectionPage");
+    assert_eq!(first["partOf"], app.url("/f/books/outbox"));
+    assert_eq!(first["orderedItems"].as_array().unwrap(), newest);
+    assert_eq!(first["next"], app.url("/f/books/outbox?page=2"));
+    let (_, _, second) = get_json(&app, "/f/books/outbox?page=2", AP).await;
+    assert_eq!(second["prev"], app.url("/f/books/outbox?page=1"));
+    assert!(second.get("next").is_none(), "{second:#}");
+    let titles: Vec<&str> = newest
+        .iter()
+        .chain(second["orderedItems"].as_array().unwrap())
+        .map(|item| item["object"]["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 23);
+    assert_eq!(titles[0], "Thread 23");
+    assert_eq!(titles[22], "Thread 1");
+    for item in newest {
+        let announce: stoa_federation::inbox::Announce =
+            serde_json::from_value(item.clone()).unwrap();
+        assert_eq!(announce.describe(), Ok("Create{post}"), "{item:#}");
+    }
 }
 
 /// What the documents advertise answers: a thread's `replies`, and the instance actor's inbox
@@ -482,5 +546,58 @@ async fn advertised_collections_and_inboxes_answer() {
         answer.status(),
         StatusCode::UNAUTHORIZED,
         "an inbox, not a 404"
+    );
+}
+
+/// A thread's collections carry an `ETag` that changes with the thread: a peer reading one
+/// again learns with a 304 that nothing is new. Each reply has its own `replies` collection.
+#[tokio::test]
+async fn thread_collections_answer_304_until_the_thread_changes() {
+    let app = TestApp::spawn().await;
+    let alice = app.member("alice").await;
+    let (thread, starter) = alice.thread("books", "Tagged", "x").await;
+    let reply = alice.reply(thread, starter, "First.").await;
+    let (_, _, note) = get_json(&app, &format!("/p/{reply}"), AP).await;
+    assert_eq!(note["replies"], app.url(&format!("/p/{reply}/replies")));
+
+    let conditional = |path: String, tag: Option<String>| {
+        let client = app.api().client.clone();
+        let url = app.url(&path);
+        async move {
+            let mut request = client.get(url).header("accept", AP);
+            if let Some(tag) = tag {
+                request = request.header("if-none-match", tag);
+            }
+            let response = request.send().await.unwrap();
+            let tag = response
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (response.status(), tag, response.text().await.unwrap())
+        }
+    };
+    for path in [
+        format!("/t/{thread}/context?page=1"),
+        format!("/t/{thread}/replies"),
+        format!("/p/{reply}/replies?page=1"),
+    ] {
+        let (status, tag, _) = conditional(path.clone(), None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let tag = tag.unwrap_or_else(|| panic!("{path} has no ETag"));
+        let (status, again, body) = conditional(path.clone(), Some(tag.clone())).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(body.is_empty());
+        assert_eq!(again.as_deref(), Some(tag.as_str()));
+    }
+    let (_, before, _) = conditional(format!("/p/{reply}/replies?page=1"), None).await;
+    let nested = alice.reply(thread, reply, "Second.").await;
+    let (status, after, body) =
+        conditional(format!("/p/{reply}/replies?page=1"), before.clone()).await;
+    assert_eq!(status, StatusCode::OK, "a new reply changes the tag");
+    assert_ne!(after, before);
+    let page: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        page["orderedItems"],
+        serde_json::json!([app.url(&format!("/p/{nested}"))])
     );
 }

@@ -195,3 +195,33 @@ async fn a_forum_sends_on_lemmys_activities_as_they_came() {
         "{received:#?}"
     );
 }
+
+/// A forum here has no downvotes: Lemmy's `Dislike` of a post, and its `Undo`, are taken (202,
+/// so Lemmy does not retry them) and change nothing anyone sees.
+#[tokio::test]
+async fn a_downvote_is_taken_and_changes_nothing() {
+    let (app, peer, thread) = with_lemmy_thread().await;
+    let (_, before) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    let mut dislike = lemmy_activity(&app, &peer, "activities/voting/dislike_page.json");
+    // The fixture's voter is another member of Lemmy's: the peer's votes here.
+    dislike["actor"] = peer.actor.id.as_str().into();
+    dislike["id"] = format!("{}/activities/dislike/1", peer.base).into();
+    dislike["object"] = format!("{}/post/1", peer.base).into();
+    let (status, answer) = peer.post_status(&dislike, &app.url("/f/books/inbox")).await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{answer}");
+    let undo_id = format!("{}/activities/undo/1", peer.base);
+    let mut undo = wire::undo(&undo_id, &peer.actor.id, dislike);
+    undo["audience"] = app.url("/f/books").into();
+    let (status, answer) = peer.post_status(&undo, &app.url("/f/books/inbox")).await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{answer}");
+    let (_, after) = app.api().get(&format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(
+        after["posts"][0]["like_count"],
+        before["posts"][0]["like_count"]
+    );
+    assert_eq!(
+        after["posts"][0]["body_html"],
+        before["posts"][0]["body_html"]
+    );
+    assert_eq!(after["reply_count"], 0, "{after:#}");
+}

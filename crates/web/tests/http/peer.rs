@@ -290,6 +290,31 @@ impl Peer {
         self.send_as(&self.actor, activity, inbox).await
     }
 
+    /// Signs and posts an activity as the peer's person, and gives the receiver's status and
+    /// answer: for what must be answered with a particular status, not merely taken.
+    pub(crate) async fn post_status(&self, activity: &Value, inbox: &str) -> (StatusCode, String) {
+        use stoa_federation::signatures::{PrivateKey, Scheme, post_headers};
+        let key = PrivateKey::from_pem(self.actor.private_key.as_deref().unwrap()).unwrap();
+        let body = activity.to_string();
+        let url = Url::parse(inbox).unwrap();
+        let key_id = format!("{}#main-key", self.actor.id);
+        let headers = post_headers(
+            Scheme::Cavage,
+            &url,
+            body.as_bytes(),
+            &key_id,
+            &key,
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+        let mut request = reqwest::Client::new().post(url).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        (response.status(), response.text().await.unwrap_or_default())
+    }
+
     /// Signs and sends an activity as one of the peer's actors.
     pub(crate) async fn send_as(
         &self,

@@ -705,3 +705,203 @@ async fn a_jurys_verdict_elsewhere_shows_here_as_a_jurys() {
         page.body
     );
 }
+
+/// A reply the forum's server would not take (its thread was locked there and the lock never
+/// reached here): the author reads why on the post and is told; nobody else sees the note.
+#[tokio::test]
+async fn a_reply_the_forums_server_refuses_says_so_to_its_author() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let ada = a.member("ada").await;
+    let other = a.member("otto").await;
+    let bo = b.member("bo").await;
+    let remote_slug = format!("books@{}", authority(&b));
+    follow_books(&ada, &authority(&b)).await;
+    let (thread_b, _) = bo.thread("books", "Soon locked", "Say it now.").await;
+    let thread_a = eventually("B's thread reaches A", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        forum["threads"]
+            .as_array()
+            .and_then(|threads| threads.iter().find(|t| t["title"] == "Soon locked"))
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await;
+    // Locked on B behind A's back: no event, so A is not told.
+    stoa_db::queries::moderation::set_locked(&b.db, thread_b, true)
+        .await
+        .unwrap();
+
+    let starter_a = posts(&thread(&ada, thread_a).await)[0]["id"]
+        .as_i64()
+        .unwrap();
+    let reply = ada.reply(thread_a, starter_a, "One more thing.").await;
+    let why = eventually("B refuses the reply", || async {
+        let seen = thread(&ada, thread_a).await;
+        posts(&seen)
+            .iter()
+            .find(|p| p["id"] == reply)
+            .and_then(|p| p["refused_elsewhere"].as_str().map(str::to_owned))
+    })
+    .await;
+    assert!(
+        why.starts_with("refused: 4") && why.contains("locked"),
+        "{why}"
+    );
+    let (_, on_b) = b.api().get(&format!("/api/v1/threads/{thread_b}")).await;
+    assert_eq!(on_b["reply_count"], 0, "{on_b:#}");
+
+    // Only the author reads it, on the page too; and they are told.
+    let others = thread(&other, thread_a).await;
+    let seen_by_other = posts(&others).iter().find(|p| p["id"] == reply).unwrap();
+    assert!(seen_by_other["refused_elsewhere"].is_null());
+    let author_page = a.browser();
+    author_page.login("ada", "correct horse").await;
+    let page = author_page.get(&format!("/t/{thread_a}")).await;
+    assert!(
+        page.body.contains("would not take this post"),
+        "{}",
+        page.body
+    );
+    let guest_page = a.browser().get(&format!("/t/{thread_a}")).await;
+    assert!(!guest_page.body.contains("would not take this post"));
+    let (_, told) = ada.get("/api/v1/notifications").await;
+    let refused = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "refused")
+        .unwrap_or_else(|| panic!("{told:#}"))
+        .clone();
+    assert_eq!(refused["post_id"], reply);
+}
+
+/// Following a forum elsewhere brings its whole history, page after page of its outbox, each
+/// thread with its replies (read through the thread's context); its page says how far that
+/// came. A reply that never arrived is read again when its thread is opened after a while.
+#[tokio::test]
+async fn following_a_forum_elsewhere_brings_its_whole_history_with_replies() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let remote_slug = format!("books@{}", authority(&b));
+    let ada = a.member("ada").await;
+    let bo = b.member("bo").await;
+    let (first, first_starter) = bo.thread("books", "Thread 0", "The first.").await;
+    let reply = bo.reply(first, first_starter, "A reply.").await;
+    bo.reply(first, reply, "A reply to the reply.").await;
+    for n in 1..23 {
+        bo.thread("books", &format!("Thread {n}"), "More.").await;
+    }
+
+    follow_books(&ada, &authority(&b)).await;
+    let page = eventually("the whole history is brought in", || async {
+        let page = a.browser().get(&format!("/f/{remote_slug}")).await;
+        page.body
+            .contains("Its history was brought in from its server: 23 threads and 2 replies.")
+            .then_some(page)
+    })
+    .await;
+    assert!(page.body.contains("Thread 22"));
+    let on_a = eventually("the first thread is here", || async {
+        let (_, forum) = ada.get(&format!("/api/v1/forums/{remote_slug}")).await;
+        let (_, older) = ada
+            .get(&format!("/api/v1/forums/{remote_slug}?page=2"))
+            .await;
+        forum["threads"]
+            .as_array()?
+            .iter()
+            .chain(older["threads"].as_array()?)
+            .find(|t| t["title"] == "Thread 0")
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await;
+    let seen = thread(&ada, on_a).await;
+    let depths: Vec<i64> = posts(&seen)
+        .iter()
+        .map(|p| p["depth"].as_i64().unwrap())
+        .collect();
+    assert_eq!(depths, [0, 1, 2], "{seen:#}");
+
+    // A reply that never arrived here (gone from A's copy) comes back once the thread is
+    // opened: it had not been read again since it was brought in.
+    use stoa_db::sea_orm::EntityTrait;
+    let lost = posts(&seen)[2]["id"].as_i64().unwrap();
+    stoa_db::post::Entity::delete_by_id(lost)
+        .exec(&a.db)
+        .await
+        .unwrap();
+    stoa_db::queries::threads::bump_revision(&a.db, on_a)
+        .await
+        .unwrap();
+    assert_eq!(posts(&thread(&ada, on_a).await).len(), 2);
+    a.browser().get(&format!("/t/{on_a}")).await;
+    eventually("the missing reply is read again", || async {
+        let seen = thread(&ada, on_a).await;
+        (posts(&seen).len() == 3).then_some(())
+    })
+    .await;
+}
+
+/// A forum elsewhere looks like a forum: listed by the API and the index with its server, its
+/// server named in the breadcrumbs, and a thread started in it from its page reaches its server
+/// and comes back as the forum's own.
+#[tokio::test]
+async fn a_forum_elsewhere_is_listed_and_takes_new_threads_from_its_page() {
+    let a = TestApp::spawn_with(loopback()).await;
+    let b = TestApp::spawn_with(loopback()).await;
+    let (a_host, b_host) = (authority(&a), authority(&b));
+    let remote_slug = format!("books@{b_host}");
+    let ada = a.member("ada").await;
+    follow_books(&ada, &b_host).await;
+
+    let (_, list) = ada.get("/api/v1/forums").await;
+    let groups = list["groups"].as_array().unwrap();
+    assert!(groups.iter().any(|g| g["server"] == a_host.as_str()));
+    let elsewhere = groups
+        .iter()
+        .find(|g| g["server"] == b_host.as_str())
+        .unwrap_or_else(|| panic!("{list:#}"));
+    assert_eq!(elsewhere["name"], "Forums elsewhere");
+    assert_eq!(elsewhere["forums"][0]["slug"], remote_slug.as_str());
+    assert_eq!(elsewhere["forums"][0]["server"], b_host.as_str());
+
+    let page = a.browser();
+    page.login("ada", "correct horse").await;
+    let forum_page = page.get(&format!("/f/{remote_slug}")).await;
+    assert!(
+        forum_page
+            .body
+            .contains(&format!("Forums elsewhere: {b_host}")),
+        "{}",
+        forum_page.body
+    );
+    let done = page
+        .submit(
+            &format!("/f/{remote_slug}/new"),
+            &format!("/f/{remote_slug}/new"),
+            &[("title", "Written elsewhere"), ("body", "Hello from A.")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let on_b = eventually("the thread reaches B's forum", || async {
+        let (_, forum) = b.api().get("/api/v1/forums/books").await;
+        forum["threads"]
+            .as_array()?
+            .iter()
+            .find(|t| t["title"] == "Written elsewhere")
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await;
+    let seen = thread(&b.api(), on_b).await;
+    assert_eq!(
+        posts(&seen)[0]["author"]["name"],
+        format!("ada@{a_host}").as_str()
+    );
+    let thread_page = page.get(done.location.as_deref().unwrap()).await;
+    assert!(
+        thread_page
+            .body
+            .contains(&format!("Forums elsewhere: {b_host}")),
+        "{}",
+        thread_page.body
+    );
+}

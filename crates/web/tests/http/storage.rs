@@ -88,59 +88,122 @@ async fn migrations_go_up_down_and_up_again() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_workers_never_claim_the_same_delivery() {
+/// Claims up to `limit` due deliveries, at most `per_server` per server, none for `skipped`.
+async fn claim(
+    db: &stoa_db::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+    per_server: u64,
+    skipped: &[String],
+) -> Vec<stoa_db::delivery::Model> {
+    stoa_db::queries::deliveries::claim_due(
+        db,
+        stoa_db::queries::deliveries::Claim {
+            now,
+            lease_until: now + chrono::Duration::minutes(2),
+            limit,
+            per_server,
+            skipped,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// 60 deliveries to seven servers (`b0.example` … `b6.example`), due now.
+/// Kept alive with the database (its directory, on SQLite).
+type Scratch = Option<std::sync::Arc<tempfile::TempDir>>;
+
+async fn queue_sixty() -> (
+    stoa_db::DatabaseConnection,
+    Scratch,
+    chrono::DateTime<chrono::Utc>,
+) {
     use stoa_db::queries::deliveries;
-    let (url, _dir) = fresh_database().await;
+    let (url, dir) = fresh_database().await;
     let db = stoa_db::connect(&url).await.unwrap();
     stoa_db::migrate(&db).await.unwrap();
     let now = chrono::Utc::now();
     for n in 0..60 {
+        let host = format!("b{}.example", n % 7);
         deliveries::enqueue(
             &db,
             deliveries::NewDelivery {
+                host: &host,
+                post_id: None,
                 activity_id: &format!("https://a.example/activities/{n}"),
                 activity: "{}",
                 signer_kind: "forum",
                 signer_id: 1,
-                inbox: &format!("https://b{}.example/inbox", n % 7),
+                inbox: &format!("https://{host}/inbox"),
                 now,
             },
         )
         .await
         .unwrap();
     }
-    let lease = now + chrono::Duration::minutes(2);
+    (db, dir, now)
+}
+
+#[tokio::test]
+async fn concurrent_workers_never_claim_the_same_delivery() {
+    let (db, _dir, now) = queue_sixty().await;
     // Three workers claim at once, each up to 25 rows: 60 rows are shared out, none twice.
     let (a, b, c) = tokio::join!(
-        deliveries::claim_due(&db, now, lease, 25),
-        deliveries::claim_due(&db, now, lease, 25),
-        deliveries::claim_due(&db, now, lease, 25),
+        claim(&db, now, 25, 100, &[]),
+        claim(&db, now, 25, 100, &[]),
+        claim(&db, now, 25, 100, &[]),
     );
-    let mut ids: Vec<i64> = [a.unwrap(), b.unwrap(), c.unwrap()]
-        .into_iter()
-        .flatten()
-        .map(|d| d.id)
-        .collect();
+    let mut ids: Vec<i64> = [a, b, c].into_iter().flatten().map(|d| d.id).collect();
     ids.sort_unstable();
     let claimed = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), claimed, "a delivery was claimed twice");
     assert_eq!(claimed, 60, "every due delivery was claimed");
     // Claimed rows are leased: nothing is due until the lease ends.
-    assert!(
-        deliveries::claim_due(&db, now, lease, 100)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(claim(&db, now, 100, 100, &[]).await.is_empty());
+    let lease = now + chrono::Duration::minutes(2);
+    assert_eq!(claim(&db, lease, 100, 100, &[]).await.len(), 60);
+}
+
+/// One claim takes at most `per_server` of each server's deliveries, the earliest first, and
+/// none of a server left out; the rest wait for later claims.
+#[tokio::test]
+async fn a_claim_takes_a_few_of_each_servers_deliveries() {
+    let (db, _dir, now) = queue_sixty().await;
+    let skipped = ["b3.example".to_owned()];
+    let first = claim(&db, now, 100, 2, &skipped).await;
+    let mut per_host = std::collections::BTreeMap::new();
+    for row in &first {
+        *per_host.entry(row.host.clone()).or_insert(0) += 1;
+    }
+    assert_eq!(per_host.len(), 6, "{per_host:?}");
+    assert!(per_host.values().all(|n| *n == 2), "{per_host:?}");
+    assert!(!per_host.contains_key("b3.example"));
+    // The earliest of each: b0's first two are activities 0 and 7.
+    let b0: Vec<&str> = first
+        .iter()
+        .filter(|d| d.host == "b0.example")
+        .map(|d| d.activity_id.as_str())
+        .collect();
     assert_eq!(
-        deliveries::claim_due(&db, lease, lease, 100)
-            .await
-            .unwrap()
-            .len(),
-        60
+        b0,
+        [
+            "https://a.example/activities/0",
+            "https://a.example/activities/7"
+        ]
     );
+    // A limit in all caps the claim; the next claims take the rest.
+    assert_eq!(claim(&db, now, 5, 2, &[]).await.len(), 5);
+    let mut total = first.len() + 5;
+    loop {
+        let more = claim(&db, now, 100, 2, &[]).await;
+        if more.is_empty() {
+            break;
+        }
+        total += more.len();
+    }
+    assert_eq!(total, 60);
 }
 
 /// A thread from elsewhere keeps the time it was written: it is counted, placed by that time in

@@ -101,6 +101,7 @@ async fn the_documents_stoa_serves() {
         ("followers", "/f/books/followers".to_owned()),
         ("moderators", "/f/books/moderators".to_owned()),
         ("outbox", "/f/books/outbox".to_owned()),
+        ("outbox_page", "/f/books/outbox?page=1".to_owned()),
         ("nodeinfo", "/nodeinfo/2.1".to_owned()),
     ];
     for (name, path) in documents {
