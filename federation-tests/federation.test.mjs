@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { startCommunity } from "./community.mjs";
 import { startPeer } from "./peer.mjs";
 import { freePort, startStoa } from "./stoa.mjs";
 
@@ -11,14 +12,16 @@ const AP = "application/activity+json";
 let a;
 let b;
 let peer;
+let community;
 
 before(async () => {
   [a, b] = await Promise.all([startStoa(), startStoa()]);
   peer = await startPeer(await freePort());
+  community = await startCommunity(await freePort());
 });
 
 after(async () => {
-  await Promise.all([a?.stop(), b?.stop(), peer?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), peer?.stop(), community?.stop()]);
 });
 
 async function until(what, check, timeoutMs = 20000) {
@@ -502,4 +505,54 @@ test("a member of one Stoa sees a forum's host on another remove a post and lock
   } finally {
     await Promise.all([c.stop(), d.stop()]);
   }
+});
+
+test("a Lemmy-like community: its history comes in, members post and reply there, its edits and deletions apply", async () => {
+  const token = await b.member("lemmy_fan");
+  community.thread(1, "Older thread", "<p>From before anyone followed.</p>");
+  community.thread(2, "Newer thread", "<p>Also from before.</p>");
+
+  // Following it: the community accepts, and its history comes in from its outbox.
+  const followed = await b.api("POST", "/api/v1/follows", { forum: community.handle }, token);
+  assert.equal(followed.status, 200, JSON.stringify(followed.body));
+  const slug = followed.body.slug;
+  const threads = async () => (await b.api("GET", `/api/v1/forums/${encodeURIComponent(slug)}`)).body.threads ?? [];
+  await until("the community's history is here", async () => (await threads()).length === 2);
+  const follows = (await b.api("GET", "/api/v1/follows", undefined, token)).body;
+  assert.equal(follows.forums[0].state, "accepted");
+  // Lemmy publishes no replies collections: the threads alone (it had no comments yet).
+  const forumPage = async () => await fetch(`${b.base}/f/${encodeURIComponent(slug)}`).then((r) => r.text());
+  await until("the forum's page says its history is in", async () =>
+    /Its history was brought in from its server: 2 threads and 0 replies\./.test(await forumPage()),
+  );
+  // Its moderator, read from the collection its Group names as `attributedTo`, may moderate it.
+  const group = await getJson(community.groupId.href);
+  assert.equal(group.attributedTo, `${community.base}/users/club/moderators`);
+
+  // A new thread and a comment, announced as Lemmy does, land in place.
+  await community.announceThread(3, "Announced thread", "<p>Fresh.</p>");
+  await until("the announced thread is here", async () => (await threads()).some((t) => t.title === "Announced thread"));
+  const fresh = (await threads()).find((t) => t.title === "Announced thread");
+  await community.comment(1, `${community.base}/post/3`, "<p>First comment.</p>");
+  const posts = async () => (await b.api("GET", `/api/v1/threads/${fresh.id}`)).body.posts;
+  await until("the comment is under the thread", async () => (await posts()).length === 2);
+  assert.equal((await posts())[1].depth, 1);
+
+  // A member here replies there and starts a thread there: both go to the community's inbox.
+  const starter = (await posts())[0];
+  const reply = await b.api("POST", `/api/v1/threads/${fresh.id}/replies`, { parent_id: starter.id, body: "Hello from Stoa." }, token);
+  assert.equal(reply.status, 201, JSON.stringify(reply.body));
+  const created = await community.waitFor("the member's reply", (activity) => activity.type === "Create" && JSON.stringify(activity).includes("Hello from Stoa."));
+  assert.equal(created.object.inReplyTo, `${community.base}/post/3`);
+  const started = await b.api("POST", `/api/v1/forums/${encodeURIComponent(slug)}/threads`, { title: "Started from Stoa", body: "A thread written elsewhere." }, token);
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  const createdPage = await community.waitFor("the member's thread", (activity) => activity.type === "Create" && JSON.stringify(activity).includes("Started from Stoa"));
+  assert.equal(createdPage.object.type, "Page");
+  assert.equal(createdPage.object.name, "Started from Stoa");
+
+  // Its moderator renames a thread and deletes a comment: both apply here.
+  await community.rename(3, "Renamed thread");
+  await until("the rename shows", async () => (await threads()).some((t) => t.title === "Renamed thread"));
+  await community.deleteComment(1);
+  await until("the comment is deleted", async () => (await posts()).some((p) => p.deleted && !p.author.local));
 });
