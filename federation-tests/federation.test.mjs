@@ -556,3 +556,52 @@ test("a Lemmy-like community: its history comes in, members post and reply there
   await community.deleteComment(1);
   await until("the comment is deleted", async () => (await posts()).some((p) => p.deleted && !p.author.local));
 });
+
+test("a Stoa in authorized-fetch mode is followed by another, and its history and replies come across", async () => {
+  const d = await startStoa({ env: { STOA_AUTHORIZED_FETCH: "1" } });
+  try {
+    const dora = await d.member("dora");
+    const older = await d.api("POST", "/api/v1/forums/europe/threads", { title: "Before the follow", body: "Written first." }, dora);
+    assert.equal(older.status, 201);
+    const reply = await d.api("POST", `/api/v1/threads/${older.body.id}/replies`, { parent_id: older.body.post_id, body: "And answered." }, dora);
+    assert.equal(reply.status, 201);
+
+    // A member of A follows it: every fetch A makes (the forum, its outbox, the thread, its
+    // context, the reply) is signed by A's instance actor, which D verifies.
+    const fan = await a.member("film_fan");
+    const host = new URL(d.base).host;
+    const followed = await a.api("POST", "/api/v1/follows", { forum: `europe@${host}` }, fan);
+    assert.equal(followed.status, 200, JSON.stringify(followed.body));
+    const slug = followed.body.slug;
+    let thread;
+    await until("D's history reaches A", async () => {
+      const threads = (await a.api("GET", `/api/v1/forums/${encodeURIComponent(slug)}`)).body.threads ?? [];
+      thread = threads.find((t) => t.title === "Before the follow");
+      return thread !== undefined;
+    });
+    await until("the thread's reply comes with it", async () =>
+      (await a.api("GET", `/api/v1/threads/${thread.id}`)).body.posts.length === 2,
+    );
+    // Unsigned, D's documents stay closed.
+    assert.equal((await fetch(`${d.base}/t/${older.body.id}`, { headers: { accept: AP } })).status, 401);
+  } finally {
+    await d.stop();
+  }
+});
+
+test("a server that is down does not delay deliveries to the others", async () => {
+  const gone = await startPeer(await freePort());
+  const forum = `${b.base}/f/science-technology`;
+  for (const follower of [peer, gone]) {
+    await follower.send({ id: new URL(forum), inboxId: new URL(`${forum}/inbox`) }, follower.follow(forum));
+    await follower.waitFor("Accept", (activity) => activity.type === "Accept" && activity.actor === forum);
+  }
+  await gone.stop();
+  const token = await b.member("sci");
+  const started = Date.now();
+  const thread = await b.api("POST", "/api/v1/forums/science-technology/threads", { title: "While one is down", body: "Hello." }, token);
+  assert.equal(thread.status, 201);
+  const pageId = `${b.base}/t/${thread.body.id}`;
+  await peer.waitFor("the new thread", (activity) => activity.type === "Announce" && JSON.stringify(activity).includes(pageId), 5000);
+  assert.ok(Date.now() - started < 5000, `the live follower waited ${Date.now() - started} ms`);
+});

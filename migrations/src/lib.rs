@@ -21,6 +21,7 @@ mod m0014_instance_safety;
 mod m0015_notifications;
 mod m0016_delivery_at_scale;
 mod m0017_backfills;
+mod m0018_remote_forum_groups;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_notifications::Migration),
             Box::new(m0016_delivery_at_scale::Migration),
             Box::new(m0017_backfills::Migration),
+            Box::new(m0018_remote_forum_groups::Migration),
         ]
     }
 }

@@ -54,6 +54,10 @@ pub struct Group {
     pub moderators: Url,
     /// The same collection under the name Lemmy 0.19 reads it by.
     pub attributed_to: Url,
+    /// The forum group it is filed under here (Stoa's extension): a collection with the
+    /// group's name and its forums.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forum_group: Option<Url>,
     pub endpoints: Endpoints,
     pub public_key: PublicKey,
     pub published: DateTime<Utc>,
@@ -80,22 +84,25 @@ pub struct Application {
 
 /// The JSON-LD context of actor documents. `publicKey` is defined by the security vocabulary:
 /// without it, JSON-LD processors (Fedify, for one) drop the key and cannot verify signatures.
-fn actor_context() -> serde_json::Value {
+/// `forumGroup` is Stoa's own term (see FEDERATION.md), defined under the instance's `/ns#`.
+fn actor_context(urls: &Urls) -> serde_json::Value {
     serde_json::json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
         {
             "lemmy": "https://join-lemmy.org/ns#",
             "toot": "http://joinmastodon.org/ns#",
+            "stoa": format!("{}#", urls.path("/ns")),
             "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
-            "discoverable": "toot:discoverable"
+            "discoverable": "toot:discoverable",
+            "forumGroup": { "@id": "stoa:forumGroup", "@type": "@id" }
         }
     ])
 }
 
-fn with_actor_context<T>(actor: T) -> WithContext<T> {
-    WithContext::new(actor, actor_context())
+fn with_actor_context<T>(urls: &Urls, actor: T) -> WithContext<T> {
+    WithContext::new(actor, actor_context(urls))
 }
 
 fn public_key(owner: &Url, pem: &str) -> PublicKey {
@@ -114,25 +121,28 @@ pub fn person(urls: &Urls, user: &user::Model) -> Option<WithContext<Person>> {
     }
     let pem = user.public_key.as_deref()?;
     let id = urls.user(&user.name);
-    Some(with_actor_context(Person {
-        kind: PersonType::Person,
-        preferred_username: user.name.clone(),
-        name: user
-            .display_name
-            .clone()
-            .unwrap_or_else(|| user.name.clone()),
-        url: id.clone(),
-        inbox: urls.user_part(&user.name, "inbox"),
-        outbox: urls.user_part(&user.name, "outbox"),
-        followers: urls.user_part(&user.name, "followers"),
-        endpoints: Endpoints {
-            shared_inbox: urls.shared_inbox(),
+    Some(with_actor_context(
+        urls,
+        Person {
+            kind: PersonType::Person,
+            preferred_username: user.name.clone(),
+            name: user
+                .display_name
+                .clone()
+                .unwrap_or_else(|| user.name.clone()),
+            url: id.clone(),
+            inbox: urls.user_part(&user.name, "inbox"),
+            outbox: urls.user_part(&user.name, "outbox"),
+            followers: urls.user_part(&user.name, "followers"),
+            endpoints: Endpoints {
+                shared_inbox: urls.shared_inbox(),
+            },
+            public_key: public_key(&id, pem),
+            published: user.created_at,
+            discoverable: true,
+            id,
         },
-        public_key: public_key(&id, pem),
-        published: user.created_at,
-        discoverable: true,
-        id,
-    }))
+    ))
 }
 
 /// The `Person` of the local member with this name, if there is one.
@@ -172,26 +182,30 @@ pub fn group(urls: &Urls, forum: &forum::Model) -> Option<WithContext<Group>> {
     }
     let pem = forum.public_key.as_deref()?;
     let id = urls.forum(&forum.slug);
-    Some(with_actor_context(Group {
-        kind: GroupType::Group,
-        preferred_username: forum.slug.clone(),
-        name: forum.name.clone(),
-        summary: paragraph(&forum.purpose),
-        url: id.clone(),
-        inbox: urls.forum_part(&forum.slug, "inbox"),
-        outbox: urls.forum_part(&forum.slug, "outbox"),
-        followers: urls.forum_part(&forum.slug, "followers"),
-        moderators: urls.forum_part(&forum.slug, "moderators"),
-        attributed_to: urls.forum_part(&forum.slug, "moderators"),
-        endpoints: Endpoints {
-            shared_inbox: urls.shared_inbox(),
+    Some(with_actor_context(
+        urls,
+        Group {
+            kind: GroupType::Group,
+            preferred_username: forum.slug.clone(),
+            name: forum.name.clone(),
+            summary: paragraph(&forum.purpose),
+            url: id.clone(),
+            inbox: urls.forum_part(&forum.slug, "inbox"),
+            outbox: urls.forum_part(&forum.slug, "outbox"),
+            followers: urls.forum_part(&forum.slug, "followers"),
+            moderators: urls.forum_part(&forum.slug, "moderators"),
+            attributed_to: urls.forum_part(&forum.slug, "moderators"),
+            forum_group: forum.group_id.map(|group| urls.forum_group(group)),
+            endpoints: Endpoints {
+                shared_inbox: urls.shared_inbox(),
+            },
+            public_key: public_key(&id, pem),
+            published: forum.created_at,
+            posting_restricted_to_mods: false,
+            discoverable: true,
+            id,
         },
-        public_key: public_key(&id, pem),
-        published: forum.created_at,
-        posting_restricted_to_mods: false,
-        discoverable: true,
-        id,
-    }))
+    ))
 }
 
 /// The instance actor, named after the host, whose key signs the instance's own fetches.
@@ -201,20 +215,23 @@ pub fn application(
     keys: &instance_actor::Model,
 ) -> WithContext<Application> {
     let id = urls.instance_actor();
-    with_actor_context(Application {
-        kind: ApplicationType::Application,
-        preferred_username: urls.host().to_owned(),
-        name: site_name.to_owned(),
-        url: urls.root(),
-        inbox: urls.path("/actor/inbox"),
-        outbox: urls.path("/actor/outbox"),
-        endpoints: Endpoints {
-            shared_inbox: urls.shared_inbox(),
+    with_actor_context(
+        urls,
+        Application {
+            kind: ApplicationType::Application,
+            preferred_username: urls.host().to_owned(),
+            name: site_name.to_owned(),
+            url: urls.root(),
+            inbox: urls.path("/actor/inbox"),
+            outbox: urls.path("/actor/outbox"),
+            endpoints: Endpoints {
+                shared_inbox: urls.shared_inbox(),
+            },
+            public_key: public_key(&id, &keys.public_key),
+            published: keys.created_at,
+            id,
         },
-        public_key: public_key(&id, &keys.public_key),
-        published: keys.created_at,
-        id,
-    })
+    )
 }
 
 #[cfg(test)]

@@ -158,7 +158,7 @@ pub struct Post {
 }
 
 /// Lenient readers of fields whose shape differs between servers.
-mod lenient {
+pub(crate) mod lenient {
     use serde::de::DeserializeOwned;
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
@@ -665,6 +665,33 @@ pub async fn forum_collection<C: ConnectionTrait>(
         }
         _ => None,
     })
+}
+
+/// A forum group, as Stoa publishes it (its own extension, see FEDERATION.md): a collection
+/// named after the group, of the `Group` ids of its forums, in index order. Each forum's
+/// `forumGroup` points here. `None` when there is no such group.
+pub async fn forum_group_collection<C: ConnectionTrait>(
+    db: &C,
+    urls: &Urls,
+    group_id: i64,
+) -> Result<Option<Value>, DbErr> {
+    let Some(group) = forums::group_by_id(db, group_id).await? else {
+        return Ok(None);
+    };
+    let forums: Vec<Url> = forums::in_group(db, group.id)
+        .await?
+        .iter()
+        .map(|f| urls.forum(&f.slug))
+        .collect();
+    let mut value = collection(
+        urls.forum_group(group.id),
+        forums.len() as u64,
+        Some(forums),
+    );
+    if let Some(object) = value.as_object_mut() {
+        object.insert("name".into(), Value::String(group.name));
+    }
+    Ok(Some(value))
 }
 
 /// A member's collections: `followers` and `outbox`, as counts (members cannot be followed yet,

@@ -46,6 +46,14 @@ pub struct ActorDocument {
     /// A group's description (HTML), which Stoa shows as a remote forum's purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// A forum of another Stoa: the forum group its server files it under.
+    #[serde(
+        default,
+        rename = "forumGroup",
+        deserialize_with = "crate::objects::lenient::first_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub forum_group: Option<Url>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +149,7 @@ impl Object for RemoteUser {
                 public_key_pem: self.row.public_key.clone().unwrap_or_default(),
             },
             summary: None,
+            forum_group: None,
             id: self.id,
         })
     }
@@ -317,6 +326,10 @@ impl Object for RemoteForum {
         );
         let purpose = clean(&purpose, REMOTE_PURPOSE_CHARS, TextKind::Line);
         let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
+        let group = match &json.forum_group {
+            Some(group) => forum_group_name(data, group, &json.id).await,
+            None => None,
+        };
         let row = forums::upsert_remote(
             &data.db,
             forums::RemoteForum {
@@ -328,12 +341,33 @@ impl Object for RemoteForum {
                 shared_inbox_url: own_shared_inbox(&json).map(Url::as_str),
                 profile_url: &profile,
                 public_key: &json.public_key.public_key_pem,
+                group: group.as_deref(),
                 now: Utc::now(),
             },
         )
         .await?;
         Ok(RemoteForum { row, id: json.id })
     }
+}
+
+/// The name of the forum group a forum of another Stoa is filed under, read from the group's
+/// collection on the forum's own server; none when it cannot be read (the forum is still taken).
+async fn forum_group_name(data: &Data<FedData>, group: &Url, forum: &Url) -> Option<String> {
+    if !same_server(group, forum) {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Named {
+        name: Option<String>,
+    }
+    let fetched: Named = activitypub_federation::fetch::fetch_object_http(group, data)
+        .await
+        .ok()?
+        .object;
+    fetched
+        .name
+        .map(|name| clean(&name, 200, TextKind::Line))
+        .filter(|name| !name.is_empty())
 }
 
 impl Actor for RemoteForum {

@@ -73,6 +73,11 @@ impl Urls {
         self.at(&format!("/f/{slug}/{part}"))
     }
 
+    /// A forum group, published as a collection of its forums.
+    pub fn forum_group(&self, group_id: i64) -> Url {
+        self.at(&format!("/groups/{group_id}"))
+    }
+
     pub fn instance_actor(&self) -> Url {
         self.at("/actor")
     }

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{id}", get(post_or_redirect))
         .route("/p/{id}/replies", get(post_replies))
         .route("/f/{slug}/{collection}", get(forum_collection))
+        .route("/groups/{id}", get(forum_group))
         .route("/u/{name}/{collection}", get(user_collection))
         .merge(
             Router::new()
@@ -118,6 +119,17 @@ async fn forum_collection(
     match collection {
         Some(collection) => Ok(activity_json(&collection)),
         None => Err(ApiError::not_found("collection")),
+    }
+}
+
+/// `/groups/{id}`: a forum group and its forums (Stoa's extension).
+async fn forum_group(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    match objects::forum_group_collection(&state.db, &state.config.urls, id).await? {
+        Some(group) => Ok(activity_json(&group)),
+        None => Err(ApiError::not_found("forum group")),
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Model {
     pub profile_url: Option<String>,
     /// When a remote forum's actor document was last fetched.
     pub last_refreshed_at: Option<DateTimeUtc>,
+    /// A forum of another server: the group its server files it under, by name.
+    pub remote_group: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

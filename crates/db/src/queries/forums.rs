@@ -157,7 +157,7 @@ pub async fn followed_elsewhere<C: ConnectionTrait>(db: &C) -> Result<Vec<forum:
                     .to_owned(),
             ),
         )
-        .order_by_asc(forum::Column::Name)
+        .order_by_asc(forum::Column::Slug)
         .all(db)
         .await
 }
@@ -173,6 +173,8 @@ pub struct RemoteForum<'a> {
     pub shared_inbox_url: Option<&'a str>,
     pub profile_url: &'a str,
     pub public_key: &'a str,
+    /// The group its server files it under, by name.
+    pub group: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -212,6 +214,7 @@ async fn save_remote<C: ConnectionTrait>(
     model.profile_url = Set(Some(remote.profile_url.to_owned()));
     model.public_key = Set(Some(remote.public_key.to_owned()));
     model.last_refreshed_at = Set(Some(remote.now));
+    model.remote_group = Set(remote.group.map(str::to_owned));
     model.save(db).await?;
     by_ap_id(db, remote.ap_id)
         .await?
@@ -448,4 +451,19 @@ pub async fn set_purpose<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The local forums of a group, in index order.
+pub async fn in_group<C: ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+) -> Result<Vec<forum::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    forum::Entity::find()
+        .filter(forum::Column::GroupId.eq(group_id))
+        .filter(forum::Column::Local.eq(true))
+        .order_by_asc(forum::Column::Position)
+        .order_by_asc(forum::Column::Id)
+        .all(db)
+        .await
 }

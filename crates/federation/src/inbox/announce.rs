@@ -53,9 +53,24 @@ enum Announced {
     Ban(BanMember),
     UndoBan(UndoBan),
     ModeratorsChange(ModeratorsChange),
+    LeftAlone(LeftAlone),
     /// A post by reference or inline (Lemmy's and Stoa's plain `Announce{Page}`).
     Post(Post),
     Reference(Url),
+}
+
+/// What a forum re-broadcasts that concerns nothing shown here: a report resolved on its
+/// server (`Resolve`), a moderator's warning to one of its members (`Warn`, Lemmy).
+#[derive(Debug, Deserialize)]
+struct LeftAlone {
+    #[serde(rename = "type")]
+    kind: LeftAloneKind,
+}
+
+#[derive(Debug, Deserialize)]
+enum LeftAloneKind {
+    Resolve,
+    Warn,
 }
 
 impl Announce {
@@ -94,6 +109,12 @@ impl Announce {
             Announced::UndoRemoval(_) => "Undo{Delete}",
             Announced::Ban(_) => "Block",
             Announced::ModeratorsChange(_) => "Add or Remove",
+            Announced::LeftAlone(LeftAlone {
+                kind: LeftAloneKind::Resolve,
+            }) => "Resolve (left alone)",
+            Announced::LeftAlone(LeftAlone {
+                kind: LeftAloneKind::Warn,
+            }) => "Warn (left alone)",
             Announced::UndoBan(_) => "Undo{Block}",
             Announced::Post(_) => "post",
             Announced::Reference(_) => "link",
@@ -239,6 +260,7 @@ impl Activity for Announce {
                     ))
                 }
             }
+            Announced::LeftAlone(_) => Ok(()),
             Announced::UpdateForum(update) => {
                 moderation::forum_updated(data, &forum, &update).await
             }

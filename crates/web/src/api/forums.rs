@@ -69,8 +69,11 @@ pub struct ForumList {
 #[utoipa::path(get, path = "/api/v1/forums", responses((status = 200, body = ForumList)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiError> {
     let groups = forums::index(&state.db).await?;
-    let mut elsewhere: std::collections::BTreeMap<String, Vec<ForumSummary>> = Default::default();
+    // Forums elsewhere under the group their server files them in, per server.
+    let mut elsewhere: std::collections::BTreeMap<(String, Option<String>), Vec<ForumSummary>> =
+        Default::default();
     for f in forums::elsewhere(&state.db).await? {
+        let group = f.remote_group.clone();
         let summary = ForumSummary::new(
             &state.config,
             f.slug,
@@ -80,7 +83,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiE
             f.last_post_at,
         );
         elsewhere
-            .entry(summary.server.clone())
+            .entry((summary.server.clone(), group))
             .or_default()
             .push(summary);
     }
@@ -109,8 +112,8 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<ForumList>, ApiE
             .chain(
                 elsewhere
                     .into_iter()
-                    .map(|(server, forums)| ForumGroupView {
-                        name: Some("Forums elsewhere".into()),
+                    .map(|((server, group), forums)| ForumGroupView {
+                        name: Some(group.unwrap_or_else(|| "Forums elsewhere".into())),
                         server,
                         forums,
                     }),

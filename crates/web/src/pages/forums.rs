@@ -41,8 +41,60 @@ pub struct GroupView {
 struct IndexPage {
     layout: Layout,
     groups: Vec<GroupView>,
-    /// Forums of other servers that members here follow.
-    elsewhere: Vec<ForumRowView>,
+    /// Forums of other servers that members here follow, under the group their server files
+    /// them in (where it publishes one) and their server.
+    elsewhere: Vec<ElsewhereGroup>,
+}
+
+pub struct ElsewhereGroup {
+    /// "Politics · forum.example", or the server alone.
+    pub heading: String,
+    pub forums: Vec<ForumRowView>,
+}
+
+/// Forums elsewhere, in groups of one server and one of its forum groups, in order.
+fn elsewhere_groups(forums: Vec<stoa_db::forum::Model>) -> Vec<ElsewhereGroup> {
+    let mut keyed: Vec<((String, String), ForumRowView)> = forums
+        .into_iter()
+        .map(|f| {
+            let host = f
+                .slug
+                .split_once('@')
+                .map(|(_, h)| h.to_owned())
+                .unwrap_or_default();
+            let key = (host, f.remote_group.clone().unwrap_or_default());
+            let row = ForumRowView {
+                slug: f.slug,
+                name: f.name,
+                purpose: f.purpose,
+                thread_count: f.thread_count,
+                post_count: f.post_count,
+                latest: None,
+            };
+            (key, row)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut groups: Vec<((String, String), ElsewhereGroup)> = Vec::new();
+    for (key, row) in keyed {
+        match groups.last_mut() {
+            Some((last, group)) if *last == key => group.forums.push(row),
+            _ => {
+                let heading = match key.1.as_str() {
+                    "" => key.0.clone(),
+                    name => format!("{name} · {}", key.0),
+                };
+                groups.push((
+                    key,
+                    ElsewhereGroup {
+                        heading,
+                        forums: vec![row],
+                    },
+                ));
+            }
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
@@ -84,18 +136,7 @@ pub async fn index(ctx: PageCtx) -> Result<Response, PageError> {
     render_varying(&IndexPage {
         layout: ctx.layout("Forums", vec![Crumb::here("Forums")]),
         groups,
-        elsewhere: forums::elsewhere(&ctx.state.db)
-            .await?
-            .into_iter()
-            .map(|f| ForumRowView {
-                slug: f.slug,
-                name: f.name,
-                purpose: f.purpose,
-                thread_count: f.thread_count,
-                post_count: f.post_count,
-                latest: None,
-            })
-            .collect(),
+        elsewhere: elsewhere_groups(forums::elsewhere(&ctx.state.db).await?),
     })
 }
 

@@ -601,3 +601,27 @@ async fn thread_collections_answer_304_until_the_thread_changes() {
         serde_json::json!([app.url(&format!("/p/{nested}"))])
     );
 }
+
+/// Each forum points to its forum group (Stoa's extension), published as a collection named
+/// after the group, of its forums in index order.
+#[tokio::test]
+async fn a_forum_group_is_published_with_its_forums() {
+    let app = TestApp::spawn().await;
+    let (_, _, forum) = get_json(&app, "/f/books", AP).await;
+    let group_url = forum["forumGroup"].as_str().unwrap().to_owned();
+    let path = group_url.trim_start_matches(&app.base).to_owned();
+    let (status, headers, group) = get_json(&app, &path, AP).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], AP);
+    assert_eq!(group["type"], "OrderedCollection");
+    assert_eq!(group["id"], group_url.as_str());
+    assert_eq!(group["name"], "Culture Forums");
+    let forums = group["orderedItems"].as_array().unwrap();
+    assert!(
+        forums.contains(&Value::from(app.url("/f/books"))),
+        "{group:#}"
+    );
+    assert_eq!(group["totalItems"], forums.len());
+    let (status, _, _) = get_json(&app, "/groups/999999", AP).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -86,6 +86,7 @@ async fn start_peer(profile: Profile<'_>) -> Peer {
             public_key_pem: keys.public_key.clone(),
         },
         summary: None,
+        forum_group: None,
     };
     let body = serde_json::to_string(&document).unwrap();
     let received: Arc<Mutex<Vec<String>>> = Arc::default();

@@ -841,9 +841,9 @@ async fn following_a_forum_elsewhere_brings_its_whole_history_with_replies() {
     .await;
 }
 
-/// A forum elsewhere looks like a forum: listed by the API and the index with its server, its
-/// server named in the breadcrumbs, and a thread started in it from its page reaches its server
-/// and comes back as the forum's own.
+/// A forum elsewhere looks like a forum: listed by the API and the index with its server under
+/// the group its server files it in (read from the forum's `forumGroup`), its server named in
+/// the breadcrumbs, and a thread started in it from its page reaches its server.
 #[tokio::test]
 async fn a_forum_elsewhere_is_listed_and_takes_new_threads_from_its_page() {
     let a = TestApp::spawn_with(loopback()).await;
@@ -860,9 +860,18 @@ async fn a_forum_elsewhere_is_listed_and_takes_new_threads_from_its_page() {
         .iter()
         .find(|g| g["server"] == b_host.as_str())
         .unwrap_or_else(|| panic!("{list:#}"));
-    assert_eq!(elsewhere["name"], "Forums elsewhere");
+    assert_eq!(
+        elsewhere["name"], "Culture Forums",
+        "B's group of the forum"
+    );
     assert_eq!(elsewhere["forums"][0]["slug"], remote_slug.as_str());
     assert_eq!(elsewhere["forums"][0]["server"], b_host.as_str());
+    let index = a.browser().get("/").await;
+    assert!(
+        index.body.contains(&format!("Culture Forums · {b_host}")),
+        "{}",
+        index.body
+    );
 
     let page = a.browser();
     page.login("ada", "correct horse").await;

@@ -89,6 +89,7 @@ async fn the_documents_stoa_serves() {
     let documents = [
         ("person", "/u/alice".to_owned()),
         ("group", "/f/books".to_owned()),
+        ("forum_group", forum_group_path(&app).await),
         ("application", "/actor".to_owned()),
         ("page", format!("/t/{thread}")),
         ("note", format!("/p/{reply}")),
@@ -443,4 +444,14 @@ async fn the_activities_stoa_sends() {
         })
         .await,
     );
+}
+
+/// The path of the forum group `books` is filed under.
+async fn forum_group_path(app: &crate::common::TestApp) -> String {
+    let (_, _, forum) = crate::federation::get_json_pub(app, "/f/books").await;
+    forum["forumGroup"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&app.base)
+        .to_owned()
 }
