@@ -52,10 +52,24 @@ pub const QUIET_PERIOD: chrono::Duration = chrono::Duration::hours(1);
 /// A worker holds a backfill this long while it reads a page; if it dies, another goes on.
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
-/// Queues the reading of a followed forum's history (once: an open one is left to go on).
+/// A forum's history read in full is read again for a new follower only after this long (the
+/// forum's `Announce`s kept it current meanwhile, and opened threads catch up on their own).
+const HISTORY_FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// Queues the reading of a followed forum's history: once, not again for each new follower
+/// while the last reading is recent (an open one is left to go on; a failed one is tried again).
 pub async fn start_forum(data: &Data<FedData>, forum_id: i64) -> Result<(), FedError> {
+    let now = Utc::now();
+    if let Some(last) = backfills::latest(&data.db, forum_id, None).await?
+        && last.state != "failed"
+        && last
+            .finished_at
+            .is_none_or(|finished| now - finished < HISTORY_FRESH_FOR)
+    {
+        return Ok(());
+    }
     let max = i32::try_from(data.backfill.max_threads).unwrap_or(i32::MAX);
-    backfills::queue(&data.db, forum_id, None, max, Utc::now()).await?;
+    backfills::queue(&data.db, forum_id, None, max, now).await?;
     Ok(())
 }
 

@@ -119,6 +119,9 @@ const MAX_ATTEMPTS: i32 = 14;
 pub const FAILING_AFTER: i32 = 10;
 /// A failing server is tried at most this often, whatever each delivery's own schedule.
 pub const FAILING_RETRY: Duration = Duration::from_secs(6 * 3600);
+/// The failing servers' due deliveries are moved to their next probe at most this often while
+/// the list stays the same: under load the worker wakes many times a second, and moving writes.
+const FAILING_REREAD: Duration = Duration::from_millis(500);
 
 /// The host (with port) that a delivery goes to.
 fn host_of(inbox: &str) -> String {
@@ -437,6 +440,8 @@ pub struct Sender {
     in_flight: std::collections::HashMap<String, (usize, Arc<Semaphore>)>,
     /// Servers marked failing and when each may next be probed.
     failing: Vec<(String, chrono::DateTime<Utc>)>,
+    /// When the failing servers' due deliveries were last moved to their next probe.
+    failing_read_at: Option<std::time::Instant>,
 }
 
 impl Sender {
@@ -446,6 +451,7 @@ impl Sender {
             running: JoinSet::new(),
             in_flight: std::collections::HashMap::new(),
             failing: Vec::new(),
+            failing_read_at: None,
         }
     }
 
@@ -454,20 +460,31 @@ impl Sender {
         self.running.len()
     }
 
-    /// Reads again which servers are failing; their deliveries that came due wait for the
-    /// server's next probe, without spending an attempt.
+    /// Reads again which servers are failing (no claim takes their deliveries); those that
+    /// came due are moved to the server's next probe, without spending an attempt — when the
+    /// list changed, else at most every [`FAILING_REREAD`].
     pub async fn refresh_failing(&mut self) -> Result<(), FedError> {
         let db = &self.config.to_request_data().app_data().db.clone();
         let now = Utc::now();
         let probe_every = chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
-        self.failing = stoa_db::queries::peers::failing(db)
+        let failing = stoa_db::queries::peers::failing(db)
             .await?
             .into_iter()
             .filter_map(|peer| {
                 let next = peer.last_failure_at? + probe_every;
                 (next > now).then_some((peer.host, next))
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let changed = failing != self.failing;
+        self.failing = failing;
+        if !changed
+            && self
+                .failing_read_at
+                .is_some_and(|at| at.elapsed() < FAILING_REREAD)
+        {
+            return Ok(());
+        }
+        self.failing_read_at = Some(std::time::Instant::now());
         for (host, next_probe) in &self.failing {
             deliveries::postpone_server(db, host, now, *next_probe).await?;
         }

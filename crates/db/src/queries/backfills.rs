@@ -41,6 +41,15 @@ pub async fn queue<C: ConnectionTrait>(
     {
         return Ok(open);
     }
+    // Only the latest of a thread's readings is kept: a thread read again every hour it is
+    // opened would otherwise grow the table for ever.
+    if let Some(thread) = thread_id {
+        backfill::Entity::delete_many()
+            .filter(backfill::Column::ThreadId.eq(thread))
+            .filter(backfill::Column::State.is_not_in(OPEN))
+            .exec(db)
+            .await?;
+    }
     backfill::ActiveModel {
         forum_id: Set(forum_id),
         thread_id: Set(thread_id),
