@@ -254,3 +254,56 @@ async fn a_thread_written_earlier_is_counted_without_becoming_the_latest_post() 
         "the latest post is still in thread {fresh}: {books:#}"
     );
 }
+
+/// A backfill survives its worker: the page it got to is saved, a claimed one is not taken by
+/// another worker while leased, and once the lease lapses (its worker died) the next worker
+/// goes on from the saved page.
+#[tokio::test]
+async fn a_backfill_goes_on_from_its_saved_page_after_its_worker_dies() {
+    use stoa_db::queries::{backfills, forums};
+    let (url, _dir) = fresh_database().await;
+    let db = stoa_db::connect(&url).await.unwrap();
+    stoa_db::migrate(&db).await.unwrap();
+    let starter =
+        stoa_core::forums::StarterForums::parse(stoa_core::forums::DEFAULT_STARTER_FORUMS).unwrap();
+    stoa_core::forums::seed_starter(&db, &starter)
+        .await
+        .unwrap();
+    // A database with no worker of its own: only the test takes the queue's jobs.
+    let forum = forums::by_slug(&db, "books").await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let job = backfills::queue(&db, forum.id, None, 1000, now)
+        .await
+        .unwrap();
+    // Queued twice, one job.
+    let again = backfills::queue(&db, forum.id, None, 1000, now)
+        .await
+        .unwrap();
+    assert_eq!(again.id, job.id);
+
+    let lease = now + chrono::Duration::minutes(10);
+    let claimed = backfills::claim(&db, now, lease).await.unwrap().unwrap();
+    assert_eq!(claimed.id, job.id);
+    assert_eq!(claimed.state, "running");
+    let page = "https://elsewhere.example/c/x/outbox?page=2";
+    backfills::advance(&db, job.id, Some(page), 20, 130, lease)
+        .await
+        .unwrap();
+    // Its worker dies here. While the lease holds, nobody else takes it.
+    assert!(backfills::claim(&db, now, lease).await.unwrap().is_none());
+    let later = lease + chrono::Duration::seconds(1);
+    let resumed = backfills::claim(&db, later, later + chrono::Duration::minutes(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resumed.id, job.id);
+    assert_eq!(resumed.next_page.as_deref(), Some(page));
+    assert_eq!((resumed.threads, resumed.replies), (20, 130));
+    backfills::finish(&db, job.id, None, later).await.unwrap();
+    assert!(backfills::claim(&db, later, later).await.unwrap().is_none());
+    let done = backfills::latest(&db, forum.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.state, "done");
+}
