@@ -25,7 +25,7 @@ async fn forum_elsewhere(world: &World) -> i64 {
             shared_inbox_url: None,
             profile_url: "https://elsewhere.example/c/poetry",
             public_key: "unused",
-            group: None,
+            group: Some(None),
             now: Utc::now(),
         },
     )

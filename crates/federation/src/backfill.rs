@@ -21,7 +21,7 @@ use url::Url;
 
 use crate::data::{Config, FedData};
 use crate::error::FedError;
-use crate::inbox::{fetch_and_store, fetch_post};
+use crate::inbox::{fetch_and_store, fetch_post, find_post, store_fetched};
 
 /// How much of a forum's history is brought in, and how fast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,10 @@ pub const MAX_THREADS: u32 = 1_000;
 const MAX_REPLIES: usize = 2_000;
 /// Pages read at most of one collection.
 const MAX_PAGES: usize = 200;
+/// Items read at most of one page of a forum's outbox (Lemmy lists 20, Stoa 20).
+const MAX_PAGE_ITEMS: usize = 50;
+/// A page that failed (its server down, say) is tried again after this long.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::minutes(10);
 /// A thread from elsewhere is read again when opened after this long.
 pub const QUIET_PERIOD: chrono::Duration = chrono::Duration::hours(1);
 /// A worker holds a backfill this long while it reads a page; if it dies, another goes on.
@@ -152,19 +156,20 @@ pub async fn work_one(data: &Data<FedData>) -> Result<bool, FedError> {
             .await?;
         }
         Ok(None) => backfills::finish(&data.db, job.id, None, now).await?,
+        // A forum's page that could not be read (its server down, say) is tried again later,
+        // from the same page; a thread's reading just ends.
+        Err(Stop { why: Some(why), .. }) if job.thread_id.is_none() => {
+            tracing::info!(forum = job.forum_id, error = %why, "a backfill page failed; trying again later");
+            backfills::retry_later(&data.db, job.id, &why.to_string(), now + RETRY_AFTER).await?;
+        }
         Err(Stop {
             threads,
             replies,
             why,
         }) => {
             backfills::advance(&data.db, job.id, None, threads, replies, now).await?;
-            match why {
-                Some(why) => {
-                    tracing::info!(forum = job.forum_id, error = %why, "a backfill stopped");
-                    backfills::finish(&data.db, job.id, Some(&why.to_string()), now).await?;
-                }
-                None => backfills::finish(&data.db, job.id, None, now).await?,
-            }
+            let why = why.map(|why| why.to_string());
+            backfills::finish(&data.db, job.id, why.as_deref(), now).await?;
         }
     }
     Ok(true)
@@ -234,8 +239,12 @@ async fn step(
     let mut threads = 0;
     let mut replies = 0;
     let room = (job.max_threads - job.threads).max(0) as usize;
-    for id in collection_items(&page).into_iter().take(room) {
+    let items = collection_items(&page);
+    let listed = items.len();
+    for id in items.into_iter().take(room.min(MAX_PAGE_ITEMS)) {
         threads += 1;
+        // A thread's replies may take minutes: the job stays this worker's meanwhile.
+        backfills::hold(&data.db, job.id, Utc::now() + LEASE).await?;
         let starter = match bring(data, forum, id.clone()).await {
             Ok(_) => posts::by_ap_id(&data.db, id.as_str()).await?,
             Err(e) => {
@@ -251,7 +260,11 @@ async fn step(
             }
         }
     }
-    let next = next_page(&page, &forum_id);
+    // A page that lists nothing, or names itself as next, ends the history: a server cannot
+    // keep this worker reading empty pages.
+    let current = job.next_page.as_deref();
+    let next =
+        next_page(&page, &forum_id).filter(|next| listed > 0 && current != Some(next.as_str()));
     match next {
         Some(next) if job.threads + threads < job.max_threads => Ok(Some(Page {
             next,
@@ -278,6 +291,36 @@ async fn bring(
     tokio::time::sleep(data.backfill.pause).await;
     // Each post with its own budget of fetches (its author, unknown parents).
     fetch_and_store(&data.reset_request_count(), forum, id).await
+}
+
+/// Fetches a reply of the thread and stores it under its parent, after the pause that paces its
+/// server — only when its parent is already in this thread: what a thread's collections list
+/// never starts a thread, nor is placed under posts fetched from anywhere else.
+async fn bring_reply(
+    data: &Data<FedData>,
+    forum: &forum::Model,
+    id: Url,
+    thread_id: i64,
+) -> Result<Option<crate::inbox::Post>, FedError> {
+    if data.urls.is_local(&id) || posts::by_ap_id(&data.db, id.as_str()).await?.is_some() {
+        return Ok(None);
+    }
+    tokio::time::sleep(data.backfill.pause).await;
+    let data = data.reset_request_count();
+    let reply = fetch_post(&data, &id).await?;
+    let Some(parent) = reply.in_reply_to.as_ref() else {
+        return Err(FedError::Rejected(format!("{id} answers nothing")));
+    };
+    match find_post(&data, parent).await? {
+        Some(parent) if parent.thread_id == thread_id => {}
+        _ => {
+            return Err(FedError::Rejected(format!(
+                "{id} does not answer a post of this thread"
+            )));
+        }
+    }
+    store_fetched(&data, forum, reply.clone()).await?;
+    Ok(Some(reply))
 }
 
 /// The replies of one thread from elsewhere that are not here yet, read from its server:
@@ -317,7 +360,7 @@ async fn thread_replies(
             if seen > MAX_REPLIES {
                 break;
             }
-            match bring(data, forum, id.clone()).await {
+            match bring_reply(data, forum, id.clone(), thread_id).await {
                 Ok(Some(_)) => stored += 1,
                 Ok(None) => {}
                 Err(e) => tracing::info!(post = %id, error = %e, "skipping a reply"),
@@ -344,7 +387,7 @@ async fn thread_replies(
             if seen > MAX_REPLIES {
                 return Ok(stored);
             }
-            match bring(data, forum, id.clone()).await {
+            match bring_reply(data, forum, id.clone(), thread_id).await {
                 Ok(Some(reply)) => {
                     stored += 1;
                     if let Some(replies) = reply.replies.clone() {
@@ -377,7 +420,6 @@ async fn walk(data: &Data<FedData>, collection: &Url, owner: &Url) -> Result<Vec
         if pages > MAX_PAGES || ids.len() >= MAX_REPLIES {
             break;
         }
-        tokio::time::sleep(data.backfill.pause).await;
         page = fetch(data, &url, owner).await?;
         ids.extend(collection_items(&page));
         next = next_page(&page, owner);
@@ -405,13 +447,15 @@ async fn first_outbox_page(data: &Data<FedData>, forum_id: &Url) -> Result<Value
     })
 }
 
-/// Fetches a collection or page, which must be on `owner`'s server.
+/// Fetches a collection or page, which must be on `owner`'s server, after the pause that
+/// paces that server.
 async fn fetch(data: &Data<FedData>, url: &Url, owner: &Url) -> Result<Value, FedError> {
     if !crate::remote::same_server(url, owner) {
         return Err(FedError::Rejected(format!(
             "{url} is not on the server of {owner}"
         )));
     }
+    tokio::time::sleep(data.backfill.pause).await;
     Ok(fetch_object_http(url, &data.reset_request_count())
         .await?
         .object)

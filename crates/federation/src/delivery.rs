@@ -438,6 +438,8 @@ pub struct Sender {
     /// Sends started (running or waiting for their server's slot), per server, and the gate
     /// that lets at most `per_server` of them send at once.
     in_flight: std::collections::HashMap<String, (usize, Arc<Semaphore>)>,
+    /// Each running send's server, by task: a send that panics still frees its slot.
+    task_hosts: std::collections::HashMap<tokio::task::Id, String>,
     /// Servers marked failing and when each may next be probed.
     failing: Vec<(String, chrono::DateTime<Utc>)>,
     /// When the failing servers' due deliveries were last moved to their next probe.
@@ -450,6 +452,7 @@ impl Sender {
             config,
             running: JoinSet::new(),
             in_flight: std::collections::HashMap::new(),
+            task_hosts: std::collections::HashMap::new(),
             failing: Vec::new(),
             failing_read_at: None,
         }
@@ -546,12 +549,14 @@ impl Sender {
             *count += 1;
             let gate = gate.clone();
             let config = self.config.clone();
-            self.running.spawn(async move {
+            let host = row.host.clone();
+            let task = self.running.spawn(async move {
                 let _slot = gate.acquire_owned().await;
                 let data = config.to_request_data();
                 let delivered = deliver(&data, &row, remembered, software.as_deref()).await;
                 (row.host, delivered)
             });
+            self.task_hosts.insert(task.id(), host);
         }
         Ok(started)
     }
@@ -559,7 +564,7 @@ impl Sender {
     /// Waits for the next send to end (for ever when none is in flight) and frees its slot.
     /// Returns whether it was delivered.
     pub async fn next_finished(&mut self) -> bool {
-        match self.running.join_next().await {
+        match self.running.join_next_with_id().await {
             Some(result) => self.finished(result),
             None => std::future::pending().await,
         }
@@ -569,16 +574,24 @@ impl Sender {
     /// were delivered.
     pub fn reap(&mut self) -> usize {
         let mut delivered = 0;
-        while let Some(result) = self.running.try_join_next() {
+        while let Some(result) = self.running.try_join_next_with_id() {
             delivered += usize::from(self.finished(result));
         }
         delivered
     }
 
-    fn finished(&mut self, result: Result<Finished, tokio::task::JoinError>) -> bool {
-        let Ok((host, delivered)) = result else {
-            // A send that panicked: its row's lease runs out and it is claimed again.
-            return false;
+    fn finished(
+        &mut self,
+        result: Result<(tokio::task::Id, Finished), tokio::task::JoinError>,
+    ) -> bool {
+        // A send that panicked frees its slot too; its row's lease runs out and it is claimed
+        // again.
+        let (id, delivered) = match result {
+            Ok((id, (_, delivered))) => (id, delivered),
+            Err(e) => (e.id(), false),
+        };
+        let Some(host) = self.task_hosts.remove(&id) else {
+            return delivered;
         };
         if let Some((n, _)) = self.in_flight.get_mut(&host) {
             *n = n.saturating_sub(1);

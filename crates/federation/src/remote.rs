@@ -328,7 +328,7 @@ impl Object for RemoteForum {
         let profile = first_url(&json.url).unwrap_or_else(|| json.id.to_string());
         let group = match &json.forum_group {
             Some(group) => forum_group_name(data, group, &json.id).await,
-            None => None,
+            None => Some(None),
         };
         let row = forums::upsert_remote(
             &data.db,
@@ -341,7 +341,7 @@ impl Object for RemoteForum {
                 shared_inbox_url: own_shared_inbox(&json).map(Url::as_str),
                 profile_url: &profile,
                 public_key: &json.public_key.public_key_pem,
-                group: group.as_deref(),
+                group: group.as_ref().map(|g| g.as_deref()),
                 now: Utc::now(),
             },
         )
@@ -351,10 +351,15 @@ impl Object for RemoteForum {
 }
 
 /// The name of the forum group a forum of another Stoa is filed under, read from the group's
-/// collection on the forum's own server; none when it cannot be read (the forum is still taken).
-async fn forum_group_name(data: &Data<FedData>, group: &Url, forum: &Url) -> Option<String> {
+/// collection on the forum's own server: `Some(None)` for a group elsewhere or without a name,
+/// `None` when it could not be read now (what was known is kept; the forum is taken anyway).
+async fn forum_group_name(
+    data: &Data<FedData>,
+    group: &Url,
+    forum: &Url,
+) -> Option<Option<String>> {
     if !same_server(group, forum) {
-        return None;
+        return Some(None);
     }
     #[derive(serde::Deserialize)]
     struct Named {
@@ -364,10 +369,12 @@ async fn forum_group_name(data: &Data<FedData>, group: &Url, forum: &Url) -> Opt
         .await
         .ok()?
         .object;
-    fetched
-        .name
-        .map(|name| clean(&name, 200, TextKind::Line))
-        .filter(|name| !name.is_empty())
+    Some(
+        fetched
+            .name
+            .map(|name| clean(&name, 200, TextKind::Line))
+            .filter(|name| !name.is_empty()),
+    )
 }
 
 impl Actor for RemoteForum {

@@ -113,7 +113,7 @@ async fn forum_collection(
 ) -> Result<Response, ApiError> {
     let (db, urls) = (&state.db, &state.config.urls);
     let collection = match which.as_str() {
-        "outbox" => stoa_federation::outbox::forum_outbox(db, urls, &slug, query.page).await?,
+        "outbox" => stoa_federation::outbox::forum_outbox(db, urls, &slug, query.page()).await?,
         _ => objects::forum_collection(db, urls, &slug, &which).await?,
     };
     match collection {
@@ -149,6 +149,16 @@ pub struct CollectionQuery {
     page: Option<usize>,
 }
 
+/// Pages past this are answered as this one (empty): a page number is multiplied into an
+/// offset, which must not overflow.
+const LAST_PAGE: usize = 1_000_000;
+
+impl CollectionQuery {
+    fn page(&self) -> Option<usize> {
+        self.page.map(|page| page.clamp(1, LAST_PAGE))
+    }
+}
+
 /// `/t/{id}/context`: the thread's conversation as an ordered collection (FEP-7888).
 async fn thread_context(
     State(state): State<AppState>,
@@ -157,8 +167,8 @@ async fn thread_context(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tag = objects::thread_tag(&state.db, id).await?;
-    unless_unchanged(&headers, tag, query.page, async {
-        objects::context_collection(&state.db, &state.config.urls, id, query.page).await
+    unless_unchanged(&headers, tag, query.page(), async {
+        objects::context_collection(&state.db, &state.config.urls, id, query.page()).await
     })
     .await
 }
@@ -171,8 +181,8 @@ async fn thread_replies(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tag = objects::thread_tag(&state.db, id).await?;
-    unless_unchanged(&headers, tag, query.page, async {
-        objects::replies_collection(&state.db, &state.config.urls, id, query.page).await
+    unless_unchanged(&headers, tag, query.page(), async {
+        objects::replies_collection(&state.db, &state.config.urls, id, query.page()).await
     })
     .await
 }
@@ -185,8 +195,8 @@ async fn post_replies(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tag = objects::post_thread_tag(&state.db, id).await?;
-    unless_unchanged(&headers, tag, query.page, async {
-        objects::post_replies_collection(&state.db, &state.config.urls, id, query.page).await
+    unless_unchanged(&headers, tag, query.page(), async {
+        objects::post_replies_collection(&state.db, &state.config.urls, id, query.page()).await
     })
     .await
 }

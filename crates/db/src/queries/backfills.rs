@@ -128,6 +128,37 @@ pub async fn advance<C: ConnectionTrait>(
             Expr::col(backfill::Column::Replies).add(replies),
         )
         .col_expr(backfill::Column::RunAfter, Expr::value(run_after))
+        .col_expr(
+            backfill::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(backfill::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Keeps a backfill this worker's until `until` (a long page is being read).
+pub async fn hold<C: ConnectionTrait>(db: &C, id: i64, until: DateTime<Utc>) -> Result<(), DbErr> {
+    backfill::Entity::update_many()
+        .col_expr(backfill::Column::RunAfter, Expr::value(until))
+        .filter(backfill::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A page could not be read: it is tried again from the same place at `run_after`, and `why`
+/// is shown meanwhile.
+pub async fn retry_later<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    why: &str,
+    run_after: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    backfill::Entity::update_many()
+        .col_expr(backfill::Column::LastError, Expr::value(why))
+        .col_expr(backfill::Column::RunAfter, Expr::value(run_after))
         .filter(backfill::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -131,7 +131,9 @@ pub async fn claim_due<C: ConnectionTrait>(
     Ok(claimed)
 }
 
-/// Sends the deliveries still due to `host` at once: an admin's "retry now". Returns how many.
+/// Sends the deliveries still to go to `host` at once: an admin's "retry now". A row being sent
+/// at that moment (its lease looks like a scheduled retry) may go out twice; receivers drop an
+/// activity id they have seen. Returns how many.
 pub async fn retry_now<C: ConnectionTrait>(
     db: &C,
     host: &str,
@@ -191,6 +193,17 @@ pub async fn postpone_server<C: ConnectionTrait>(
         .filter(delivery::Column::DeliveredAt.is_null())
         .filter(delivery::Column::GaveUpAt.is_null())
         .filter(delivery::Column::NextAttemptAt.lte(now))
+        // Still failing when the rows are moved: an admin's "retry now" or a probe that just
+        // succeeded is not undone by a list read a moment before.
+        .filter(
+            delivery::Column::Host.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::peer::Column::Host)
+                    .from(crate::peer::Entity)
+                    .and_where(crate::peer::Column::FailingSince.is_not_null())
+                    .to_owned(),
+            ),
+        )
         .exec(db)
         .await?;
     Ok(())

@@ -173,8 +173,9 @@ pub struct RemoteForum<'a> {
     pub shared_inbox_url: Option<&'a str>,
     pub profile_url: &'a str,
     pub public_key: &'a str,
-    /// The group its server files it under, by name.
-    pub group: Option<&'a str>,
+    /// The group its server files it under, by name: `Some(None)` when it names none, `None`
+    /// when that could not be read this time (what was known is kept).
+    pub group: Option<Option<&'a str>>,
     pub now: DateTime<Utc>,
 }
 
@@ -214,7 +215,9 @@ async fn save_remote<C: ConnectionTrait>(
     model.profile_url = Set(Some(remote.profile_url.to_owned()));
     model.public_key = Set(Some(remote.public_key.to_owned()));
     model.last_refreshed_at = Set(Some(remote.now));
-    model.remote_group = Set(remote.group.map(str::to_owned));
+    if let Some(group) = remote.group {
+        model.remote_group = Set(group.map(str::to_owned));
+    }
     model.save(db).await?;
     by_ap_id(db, remote.ap_id)
         .await?

@@ -299,16 +299,26 @@ pub(crate) async fn fetch_and_store(
         return Ok(None);
     }
     let post = fetch_post(data, &id).await?;
+    store_fetched(data, forum, post.clone()).await?;
+    Ok(Some(post))
+}
+
+/// Stores a post fetched from its own server in a forum elsewhere, as if its author had sent
+/// it.
+pub(crate) async fn store_fetched(
+    data: &Data<FedData>,
+    forum: &forum::Model,
+    post: Post,
+) -> Result<(), FedError> {
     let author = post
         .author()
-        .ok_or_else(|| FedError::Rejected(format!("{id} names no author")))?;
+        .ok_or_else(|| FedError::Rejected(format!("{} names no author", post.id)))?;
     let create = CreatePost {
-        id: id.clone(),
+        id: post.id.clone(),
         kind: activitypub_federation::kinds::activity::CreateType::Create,
         actor: ObjectId::from(author),
-        object: post.clone(),
+        object: post,
         received: None,
     };
-    create.receive_in(data, Some(forum)).await?;
-    Ok(Some(post))
+    create.receive_in(data, Some(forum)).await
 }

@@ -37,7 +37,7 @@ mod shared;
 mod update;
 
 pub use announce::Announce;
-pub(crate) use announce::fetch_and_store;
+pub(crate) use announce::{fetch_and_store, store_fetched};
 pub use answer::{AnswerKind, FollowAnswer};
 pub use create::{CreatePost, MAX_PARENT_FETCHES};
 pub use delete::DeletePost;
@@ -46,6 +46,7 @@ pub use follow::{Follow, UndoFollow};
 pub use like::{DislikePost, LikePost, UndoDislike, UndoLike};
 pub use post::Post;
 pub(crate) use post::fetch_post;
+pub(crate) use shared::find_post;
 pub use update::{UpdateActor, UpdatePost};
 
 /// Every activity an inbox understands.

@@ -38,7 +38,7 @@ pub(super) async fn local_forum(
 }
 
 /// The post a URL names: one of ours (`/t/ID`, `/p/ID`) or one that came from elsewhere.
-pub(super) async fn find_post(
+pub(crate) async fn find_post(
     data: &Data<FedData>,
     url: &Url,
 ) -> Result<Option<stoa_db::post::Model>, FedError> {

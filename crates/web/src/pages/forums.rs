@@ -253,7 +253,10 @@ fn history_words(progress: &stoa_federation::backfill::Progress) -> String {
         },
     );
     match (&progress.failed, progress.running) {
-        (_, true) => format!("Bringing in its history from its server: {brought} so far."),
+        (Some(why), true) => format!(
+            "Bringing in its history from its server: {brought} so far; it did not answer the last time ({why}), and is asked again in a few minutes."
+        ),
+        (None, true) => format!("Bringing in its history from its server: {brought} so far."),
         (Some(why), false) => format!("Its history stopped after {brought}: {why}"),
         (None, false) => format!("Its history was brought in from its server: {brought}."),
     }

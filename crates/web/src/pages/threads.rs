@@ -158,9 +158,10 @@ pub async fn thread(ctx: PageCtx, Path(id): Path<i64>) -> Result<Response, PageE
     let view = posts::thread_view(&ctx.state.db, &ctx.state.thread_cache, id).await?;
     let now = Utc::now();
     let header = view.header;
-    // A thread from elsewhere, opened after a quiet while, is read again from its server, so
-    // replies that never reached here appear (on a later visit).
-    if !header.forum_local {
+    // A thread from elsewhere, opened by a member after a quiet while, is read again from its
+    // server, so replies that never reached here appear (on a later visit). Not for guests:
+    // a crawler walking every thread would set this server fetching them all.
+    if !header.forum_local && ctx.viewer.0.is_some() {
         stoa_federation::backfill::reconcile_if_quiet(&ctx.state.db, header.forum_id, header.id)
             .await?;
     }

@@ -175,6 +175,8 @@ pub(crate) async fn start_peer_on(port: u16) -> Peer {
     group_document["name"] = json!("The Club");
     // Its moderators, as Lemmy lists them: a test serves the collection at `/objects/moderators`.
     group_document["attributedTo"] = json!(format!("{base}/objects/moderators"));
+    // Its history: a test serves the collection at `/objects/outbox`.
+    group_document["outbox"] = json!(format!("{base}/objects/outbox"));
     let inbox_config = config.clone();
     let finger = json!({
         "subject": format!("acct:remote@{}", base.trim_start_matches("http://")),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Api, TestApp, loopback};
+use crate::common::{Api, Options, TestApp, loopback};
 
 fn authority(app: &TestApp) -> String {
     app.base.trim_start_matches("http://").to_owned()
@@ -777,7 +777,7 @@ async fn a_reply_the_forums_server_refuses_says_so_to_its_author() {
 
 /// Following a forum elsewhere brings its whole history, page after page of its outbox, each
 /// thread with its replies (read through the thread's context); its page says how far that
-/// came. A reply that never arrived is read again when its thread is opened after a while.
+/// came. A reply that never arrived is read again when a member opens its thread after a while.
 #[tokio::test]
 async fn following_a_forum_elsewhere_brings_its_whole_history_with_replies() {
     let a = TestApp::spawn_with(loopback()).await;
@@ -833,7 +833,13 @@ async fn following_a_forum_elsewhere_brings_its_whole_history_with_replies() {
         .await
         .unwrap();
     assert_eq!(posts(&thread(&ada, on_a).await).len(), 2);
+    // A guest's visit reads nothing from the other server; a member's does.
     a.browser().get(&format!("/t/{on_a}")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(posts(&thread(&ada, on_a).await).len(), 2);
+    let member = a.browser();
+    member.login("ada", "correct horse").await;
+    member.get(&format!("/t/{on_a}")).await;
     eventually("the missing reply is read again", || async {
         let seen = thread(&ada, on_a).await;
         (posts(&seen).len() == 3).then_some(())
@@ -913,4 +919,100 @@ async fn a_forum_elsewhere_is_listed_and_takes_new_threads_from_its_page() {
         "{}",
         thread_page.body
     );
+}
+
+/// What a forum's server lists is read with care: a history whose pages list nothing ends (a
+/// server cannot keep the reader fetching empty pages for ever), and a post that a thread's
+/// `replies` collection lists but that answers nothing of the thread is not stored — a thread's
+/// collections never start threads.
+#[tokio::test]
+async fn a_history_reads_what_belongs_and_ends_on_empty_pages() {
+    let app = TestApp::spawn_with(Options {
+        delivery_worker: false,
+        ..loopback()
+    })
+    .await;
+    let peer = crate::peer::start_peer().await;
+    let ada = app.member("ada").await;
+    let (status, _) = ada
+        .post("/api/v1/follows", json!({"forum": peer.group.id}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let object = |name: &str| format!("{}/objects/{name}", peer.base);
+    let serve = |name: &str, value: Value| {
+        peer.objects.lock().unwrap().insert(name.to_owned(), value);
+    };
+    let page = crate::wire::page(&object("p1"), &peer.actor.id, "The one thread")
+        .content("<p>Hello.</p>")
+        .to(&[crate::wire::PUBLIC, peer.group.id.as_str()])
+        .audience(peer.group.id.as_str());
+    let mut page = Value::from(page);
+    page["replies"] = json!(object("replies"));
+    serve("p1", page);
+    let answer = crate::wire::note(&object("answer"), &peer.actor.id)
+        .replying_to(&object("p1"))
+        .content("<p>An answer.</p>");
+    serve("answer", answer.into());
+    let stray = crate::wire::note(&object("stray"), &peer.actor.id).content("<p>Buy now.</p>");
+    serve("stray", stray.into());
+    serve(
+        "replies",
+        json!({"type": "OrderedCollection", "id": object("replies"),
+               "orderedItems": [object("stray"), object("answer")]}),
+    );
+    serve(
+        "outbox",
+        json!({"type": "OrderedCollection", "id": object("outbox"), "first": object("page1")}),
+    );
+    serve(
+        "page1",
+        json!({"type": "OrderedCollectionPage", "id": object("page1"),
+               "orderedItems": [object("p1")], "next": object("page2")}),
+    );
+    // From here on, pages that list nothing, each naming another.
+    for n in 2..50 {
+        serve(
+            &format!("page{n}"),
+            json!({"type": "OrderedCollectionPage", "id": object(&format!("page{n}")),
+                   "orderedItems": [], "next": object(&format!("page{}", n + 1))}),
+        );
+    }
+
+    let data = app.state.federation.to_request_data();
+    let forum = stoa_db::queries::forums::by_ap_id(&app.db, peer.group.id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    stoa_federation::backfill::start_forum(&data, forum.id)
+        .await
+        .unwrap();
+    let mut rounds = 0;
+    while stoa_federation::backfill::work_one(&data).await.unwrap() {
+        rounds += 1;
+        assert!(rounds < 5, "the history did not end");
+    }
+    let progress = stoa_federation::backfill::progress(&app.db, forum.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!progress.running, "{progress:?}");
+    assert_eq!((progress.threads, progress.replies), (1, 1), "{progress:?}");
+    let slug = format!("club@{}", peer.base.trim_start_matches("http://"));
+    let (_, listed) = ada.get(&format!("/api/v1/forums/{slug}")).await;
+    let titles: Vec<&str> = listed["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["The one thread"], "{listed:#}");
+    let id = listed["threads"][0]["id"].as_i64().unwrap();
+    let seen = thread(&ada, id).await;
+    let bodies: Vec<&str> = posts(&seen)
+        .iter()
+        .map(|p| p["body_html"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{seen:#}");
+    assert!(bodies[1].contains("An answer."));
+    assert!(!bodies.iter().any(|b| b.contains("Buy now.")));
 }
