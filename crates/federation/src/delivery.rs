@@ -427,6 +427,9 @@ async fn post(
 /// What a delivery's task gives back when it ends: its server, and whether it was delivered.
 type Finished = (String, bool);
 
+/// Servers marked failing, each with when it may next be probed; shared with the sends.
+type Failing = Arc<std::sync::Mutex<Vec<(String, chrono::DateTime<Utc>)>>>;
+
 /// The deliveries in flight in this process. Each server has its own limit
 /// ([`Settings::per_server`]) and the process a limit in all ([`PARALLEL_SENDS`]); what is due is
 /// claimed only for servers below their limit, so a slow or dead server holds its own slots and
@@ -440,8 +443,9 @@ pub struct Sender {
     in_flight: std::collections::HashMap<String, (usize, Arc<Semaphore>)>,
     /// Each running send's server, by task: a send that panics still frees its slot.
     task_hosts: std::collections::HashMap<tokio::task::Id, String>,
-    /// Servers marked failing and when each may next be probed.
-    failing: Vec<(String, chrono::DateTime<Utc>)>,
+    /// Servers marked failing and when each may next be probed. A send that marks its server
+    /// adds it here at once, so the next claim leaves it out without reading the list again.
+    failing: Failing,
     /// When the failing servers' due deliveries were last moved to their next probe.
     failing_read_at: Option<std::time::Instant>,
 }
@@ -453,7 +457,7 @@ impl Sender {
             running: JoinSet::new(),
             in_flight: std::collections::HashMap::new(),
             task_hosts: std::collections::HashMap::new(),
-            failing: Vec::new(),
+            failing: Failing::default(),
             failing_read_at: None,
         }
     }
@@ -478,8 +482,12 @@ impl Sender {
                 (next > now).then_some((peer.host, next))
             })
             .collect::<Vec<_>>();
-        let changed = failing != self.failing;
-        self.failing = failing;
+        let changed = {
+            let mut known = self.failing.lock().unwrap_or_else(|e| e.into_inner());
+            let changed = failing != *known;
+            known.clone_from(&failing);
+            changed
+        };
         if !changed
             && self
                 .failing_read_at
@@ -488,7 +496,7 @@ impl Sender {
             return Ok(());
         }
         self.failing_read_at = Some(std::time::Instant::now());
-        for (host, next_probe) in &self.failing {
+        for (host, next_probe) in &failing {
             deliveries::postpone_server(db, host, now, *next_probe).await?;
         }
         Ok(())
@@ -513,6 +521,8 @@ impl Sender {
             .collect();
         skipped.extend(
             self.failing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
                 .iter()
                 .filter(|(_, next)| *next > now)
                 .map(|(host, _)| host.clone()),
@@ -550,10 +560,12 @@ impl Sender {
             let gate = gate.clone();
             let config = self.config.clone();
             let host = row.host.clone();
+            let failing = self.failing.clone();
             let task = self.running.spawn(async move {
                 let _slot = gate.acquire_owned().await;
                 let data = config.to_request_data();
-                let delivered = deliver(&data, &row, remembered, software.as_deref()).await;
+                let delivered =
+                    deliver(&data, &row, remembered, software.as_deref(), &failing).await;
                 (row.host, delivered)
             });
             self.task_hosts.insert(task.id(), host);
@@ -630,6 +642,7 @@ async fn deliver(
     row: &delivery::Model,
     remembered: Option<Scheme>,
     software: Option<&str>,
+    failing: &Failing,
 ) -> bool {
     let db = &data.db;
     let outcome = send_one(data, row, remembered, software).await;
@@ -642,8 +655,26 @@ async fn deliver(
         }
         Ok(Sent::Skipped(_)) => Ok(()),
         Err(e) => {
-            stoa_db::queries::peers::record_failure(db, host, &e.to_string(), FAILING_AFTER, now)
-                .await
+            match stoa_db::queries::peers::record_failure(
+                db,
+                host,
+                &e.to_string(),
+                FAILING_AFTER,
+                now,
+            )
+            .await
+            {
+                // Known before this send ends: the claims that follow leave the server out.
+                Ok(true) => {
+                    let probe = now + chrono::Duration::from_std(FAILING_RETRY).unwrap_or_default();
+                    let mut failing = failing.lock().unwrap_or_else(|e| e.into_inner());
+                    failing.retain(|(known, _)| known != host);
+                    failing.push((host.clone(), probe));
+                    Ok(())
+                }
+                Ok(false) => Ok(()),
+                Err(e) => Err(e),
+            }
         }
     };
     if let Err(e) = health {

@@ -52,13 +52,14 @@ pub async fn record_success<C: ConnectionTrait>(
 }
 
 /// A delivery failed (`why`); after `threshold` failures in a row the server is marked failing.
+/// Returns whether this failure marked it.
 pub async fn record_failure<C: ConnectionTrait>(
     db: &C,
     host: &str,
     why: &str,
     threshold: i32,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     ensure_row(db, host).await?;
     peer::Entity::update_many()
         .col_expr(
@@ -70,14 +71,14 @@ pub async fn record_failure<C: ConnectionTrait>(
         .filter(peer::Column::Host.eq(host))
         .exec(db)
         .await?;
-    peer::Entity::update_many()
+    let marked = peer::Entity::update_many()
         .col_expr(peer::Column::FailingSince, Expr::value(now))
         .filter(peer::Column::Host.eq(host))
         .filter(peer::Column::FailingSince.is_null())
         .filter(peer::Column::Failures.gte(threshold))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(marked.rows_affected > 0)
 }
 
 /// Remembers the signature scheme a server accepted.
