@@ -110,25 +110,17 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    // Bans in force on these authors in these threads' forums: one statement for the batch.
+    // Bans in force on these authors in these forums, hidden authors (suspended here, or of a
+    // blocked server: they post nothing), and which forums have followers: one statement. The
+    // activity as received is kept with a reply's event only to re-broadcast it to the forum's
+    // followers, so a forum nobody follows is spared the copy.
     let forum_ids = dedup(thread_rows.values().map(|t| t.forum_id));
     let author_ids = dedup(replies.iter().map(|r| r.author.id));
-    let banned: HashSet<(i64, i64)> =
-        stoa_db::queries::moderation::banned(&txn, &forum_ids, &author_ids, now)
-            .await?
-            .into_iter()
-            .collect();
-    // Authors suspended here, or of a blocked server, post nothing.
-    let hidden: HashSet<i64> = stoa_db::queries::safety::hidden_among(&txn, &author_ids)
-        .await?
-        .into_iter()
-        .collect();
-    // The activity as received is kept with a reply's event only to re-broadcast it to the
-    // forum's followers: a forum nobody follows is spared the copy.
-    let followed: HashSet<i64> = stoa_db::queries::followers::followed(&txn, &forum_ids)
-        .await?
-        .into_iter()
-        .collect();
+    let stoa_db::queries::gate::Gate {
+        banned,
+        hidden,
+        followed,
+    } = stoa_db::queries::gate::read(&txn, &forum_ids, &author_ids, now).await?;
     let ap_ids: Vec<&str> = replies.iter().filter_map(|r| r.content.ap_id()).collect();
     let mut stored: HashMap<String, Created> = if ap_ids.is_empty() {
         HashMap::new()

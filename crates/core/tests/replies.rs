@@ -11,6 +11,7 @@ use common::World;
 use stoa_core::CoreError;
 use stoa_core::posts::Content;
 use stoa_core::replies::{self, NewReply, ReplyTarget};
+use stoa_db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// What a reply's outcome must be.
 #[derive(Debug, Clone, Copy)]
@@ -386,4 +387,108 @@ async fn a_reply_needs_words_and_a_thread_may_be_a_title_alone() {
     .await
     .unwrap_err();
     assert_eq!(refused.to_string(), "a post needs some text");
+}
+
+/// A batch is written as its forums and authors stand: a ban in force refuses its author there
+/// (an expired one does not), a hidden author posts nothing, and the activity as it arrived is
+/// kept for re-broadcasting only once the forum has a follower.
+#[tokio::test]
+async fn bans_hidden_authors_and_followers_decide_a_batch() {
+    use stoa_db::queries::{followers, moderation, safety};
+    let world = World::new().await;
+    let now = Utc::now();
+    let from_afar = |n: usize| NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::remote(
+            "<p>From afar.</p>",
+            None,
+            &format!("https://elsewhere.example/gate/{n}"),
+        )
+        .unwrap()
+        .with_origin(Some(format!(
+            "{{\"id\":\"https://elsewhere.example/gate/{n}/create\"}}"
+        ))),
+    };
+    let origin_of = |post_id: i64| {
+        let db = world.db.clone();
+        async move {
+            let event = stoa_db::outbox_event::Entity::find()
+                .filter(stoa_db::outbox_event::Column::SubjectId.eq(post_id))
+                .one(&db)
+                .await
+                .unwrap()
+                .expect("an event");
+            let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap();
+            payload["origin"].as_str().map(str::to_owned)
+        }
+    };
+    let ban = |until| moderation::NewBan {
+        forum_id: world.forum_id,
+        user_id: world.remote.id,
+        reason: "spam",
+        by: world.member.id,
+        now: now - Duration::days(2),
+        until,
+    };
+
+    // Nobody follows the forum, and a ban that ended refuses nothing.
+    moderation::ban(&world.db, ban(Some(now - Duration::days(1))))
+        .await
+        .unwrap();
+    let first = replies::write(&world.db, &[from_afar(1)], now)
+        .await
+        .unwrap();
+    let first = first.into_iter().next().unwrap().unwrap();
+    assert_eq!(origin_of(first.post_id).await, None);
+
+    // Once followed, the activity is kept with the event.
+    followers::add(
+        &world.db,
+        world.forum_id,
+        world.member.id,
+        "https://here/follow/1",
+        now,
+    )
+    .await
+    .unwrap();
+    let kept = replies::write(&world.db, &[from_afar(2)], now)
+        .await
+        .unwrap();
+    let kept = kept.into_iter().next().unwrap().unwrap();
+    assert_eq!(
+        origin_of(kept.post_id).await.as_deref(),
+        Some("{\"id\":\"https://elsewhere.example/gate/2/create\"}")
+    );
+
+    // A ban in force refuses the author in that forum; a hidden member posts nothing; both in
+    // one batch beside a reply that stands.
+    moderation::ban(&world.db, ban(None)).await.unwrap();
+    safety::set_hidden_many(&world.db, &[world.member.id], Some("suspended"))
+        .await
+        .unwrap();
+    let hidden = NewReply {
+        author: world.member.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::local("Still here?").unwrap(),
+    };
+    let before = world.counts().await;
+    let outcomes = replies::write(&world.db, &[from_afar(3), hidden], now)
+        .await
+        .unwrap();
+    let messages: Vec<String> = outcomes
+        .into_iter()
+        .map(|o| {
+            o.map(|_| "stored".to_owned())
+                .unwrap_or_else(|e| e.to_string())
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "you are banned from this forum",
+            "your account may not post on this server"
+        ]
+    );
+    assert_eq!(world.counts().await.posts, before.posts);
 }

@@ -59,8 +59,12 @@ impl WebConfig {
 /// Reply trees kept in memory: a few hundred busy threads cost a few megabytes.
 const THREAD_CACHE_SIZE: usize = 256;
 
+/// Everything a handler needs, shared: axum clones the state for every request and layer, so
+/// it is one `Arc` (the federation config alone holds strings and boxed parts).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub db: DatabaseConnection,
     pub config: Arc<WebConfig>,
     pub login_limiter: Arc<LoginLimiter>,
@@ -68,6 +72,14 @@ pub struct AppState {
     pub federation: stoa_federation::config::Config,
     /// Wakes the delivery worker when something was queued.
     pub delivery_wake: Arc<tokio::sync::Notify>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -86,14 +98,14 @@ impl AppState {
             config.jury.clone(),
         )
         .await?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             db,
             config: Arc::new(config),
             login_limiter: Arc::new(LoginLimiter::default()),
             thread_cache: Arc::new(ThreadCache::new(THREAD_CACHE_SIZE)),
             federation,
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
-        })
+        })))
     }
 
     /// Resolves the people of other servers a member's markdown mentions (`@name@host`), so

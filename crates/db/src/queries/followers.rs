@@ -53,21 +53,6 @@ pub async fn remove_everywhere<C: ConnectionTrait>(db: &C, user_id: i64) -> Resu
     Ok(result.rows_affected)
 }
 
-/// Which of these forums have at least one follower.
-pub async fn followed<C: ConnectionTrait>(db: &C, forum_ids: &[i64]) -> Result<Vec<i64>, DbErr> {
-    if forum_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    forum_follower::Entity::find()
-        .select_only()
-        .column(forum_follower::Column::ForumId)
-        .distinct()
-        .filter(forum_follower::Column::ForumId.is_in(forum_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await
-}
-
 pub async fn count<C: ConnectionTrait>(db: &C, forum_id: i64) -> Result<u64, DbErr> {
     forum_follower::Entity::find()
         .filter(forum_follower::Column::ForumId.eq(forum_id))

@@ -4,6 +4,7 @@ pub mod backfills;
 pub mod deliveries;
 pub mod followers;
 pub mod forums;
+pub mod gate;
 pub mod instance;
 pub mod juries;
 pub mod likes;

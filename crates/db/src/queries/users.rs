@@ -203,6 +203,22 @@ async fn save_remote<C: ConnectionTrait>(
         .ok_or_else(|| DbErr::RecordNotFound(actor.ap_id.to_owned()))
 }
 
+/// Which of these ids are members here, in one statement.
+pub async fn local_among<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .filter(user::Column::Local.eq(true))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Members of other servers by their handles (`name@host`), in one statement.
 pub async fn remote_by_names<C: ConnectionTrait>(
     db: &C,

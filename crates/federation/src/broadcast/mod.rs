@@ -6,6 +6,8 @@
 //! `Undo{Follow}`. Deliveries are queued in the same transaction that marks the event
 //! processed, so an event is never lost and never sent twice.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use serde_json::Value;
 use stoa_core::events::Event;
@@ -35,8 +37,17 @@ pub async fn process_pending(data: &FedData) -> Result<usize, FedError> {
         return Ok(0);
     }
     let mut audiences = Audiences::default();
+    // Whose events were written here, read once a round: a post from elsewhere in a forum
+    // nobody follows is then passed over without reading it.
+    let mut actors: Vec<i64> = pending.iter().filter_map(|e| e.actor_id).collect();
+    actors.sort_unstable();
+    actors.dedup();
+    let local: HashSet<i64> = users::local_among(&txn, &actors)
+        .await?
+        .into_iter()
+        .collect();
     for event in &pending {
-        broadcast(data, &txn, event, &mut audiences).await?;
+        broadcast(data, &txn, event, &mut audiences, &local).await?;
     }
     let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
     outbox::mark_processed_many(&txn, &ids, Utc::now()).await?;
@@ -90,6 +101,7 @@ async fn broadcast<C: ConnectionTrait>(
     txn: &C,
     event: &outbox_event::Model,
     audiences: &mut Audiences,
+    local: &HashSet<i64>,
 ) -> Result<(), FedError> {
     let Ok(parsed) = serde_json::from_str::<Event>(&event.payload) else {
         tracing::warn!(id = event.id, kind = %event.kind, "skipping an outbox event it cannot read");
@@ -157,7 +169,8 @@ async fn broadcast<C: ConnectionTrait>(
         parsed,
         Event::ThreadCreated { .. } | Event::ReplyCreated { .. } | Event::PostEdited { .. }
     );
-    if inboxes.is_empty() && !written {
+    let by_member_here = event.actor_id.is_some_and(|id| local.contains(&id));
+    if inboxes.is_empty() && !(written && by_member_here) {
         return Ok(());
     }
     let Some(post) = posts::by_id(txn, post_id).await? else {
