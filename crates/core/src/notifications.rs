@@ -2,6 +2,8 @@
 //! a verdict on their post, a moderator's act on it — and the kinds they opted out of. They are
 //! written by the services that cause them, in the same transaction.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use stoa_db::ConnectionTrait;
 use stoa_db::queries::Page;
@@ -83,12 +85,40 @@ pub fn new(kind: Kind, user_id: i64) -> NewNotification {
 /// Writes notifications for the members here who have not opted out of their kind; nobody is
 /// told of their own act.
 pub async fn notify<C: ConnectionTrait>(db: &C, items: Vec<NewNotification>) -> CoreResult<()> {
-    let items: Vec<NewNotification> = items
+    notifications::notify(db, not_of_own_acts(items), Utc::now()).await?;
+    Ok(())
+}
+
+/// [`notify`] where the writer has already read who of these members is here (the reply writer
+/// reads it with its other checks); anyone `items` names beyond `known` is read now.
+pub async fn notify_among<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<NewNotification>,
+    asked: &HashSet<i64>,
+    mut known: notifications::Recipients,
+) -> CoreResult<()> {
+    let items = not_of_own_acts(items);
+    let mut unknown: Vec<i64> = items
+        .iter()
+        .map(|n| n.user_id)
+        .filter(|id| !asked.contains(id))
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        let more = notifications::recipients(db, &unknown).await?;
+        known.local.extend(more.local);
+        known.opted_out.extend(more.opted_out);
+    }
+    notifications::notify_among(db, items, Utc::now(), &known).await?;
+    Ok(())
+}
+
+fn not_of_own_acts(items: Vec<NewNotification>) -> Vec<NewNotification> {
+    items
         .into_iter()
         .filter(|n| n.actor_id != Some(n.user_id))
-        .collect();
-    notifications::notify(db, items, Utc::now()).await?;
-    Ok(())
+        .collect()
 }
 
 /// The members named as `@name` in a member's markdown. `@name@host` names someone of another

@@ -2,7 +2,9 @@
 //! first, counted while unread.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+use std::collections::HashSet;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QuerySelect, Set,
@@ -23,21 +25,27 @@ pub struct NewNotification {
     pub detail: Option<String>,
 }
 
-/// Writes the notifications meant for members here who have not opted out of their kind; the
-/// rest are dropped. Two reads and one insert, however many there are.
-pub async fn notify<C: ConnectionTrait>(
-    db: &C,
-    items: Vec<NewNotification>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    if items.is_empty() {
-        return Ok(());
+/// Who of some members is a member here, with the kinds each opted out of: what decides which
+/// notifications are written.
+#[derive(Debug, Default, Clone)]
+pub struct Recipients {
+    pub local: HashSet<i64>,
+    pub opted_out: HashSet<(i64, String)>,
+}
+
+impl Recipients {
+    /// Adds a member here and a kind they opted out of, if any.
+    pub fn add(&mut self, id: i64, opted_out: Option<String>) {
+        self.local.insert(id);
+        if let Some(kind) = opted_out {
+            self.opted_out.insert((id, kind));
+        }
     }
-    let mut ids: Vec<i64> = items.iter().map(|n| n.user_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    // Who of them is a member here, with the kinds each opted out of: one statement.
-    let select = Query::select()
+}
+
+/// The left join of members here and their opt-outs, for these ids; one statement.
+pub(crate) fn recipients_select(ids: impl IntoIterator<Item = i64>) -> SelectStatement {
+    Query::select()
         .column((user::Entity, user::Column::Id))
         .column((
             notification_optout::Entity,
@@ -53,29 +61,58 @@ pub async fn notify<C: ConnectionTrait>(
             ))
             .equals((user::Entity, user::Column::Id)),
         )
-        .and_where(Expr::col((user::Entity, user::Column::Id)).is_in(ids.iter().copied()))
+        .and_where(Expr::col((user::Entity, user::Column::Id)).is_in(ids))
         .and_where(Expr::col((user::Entity, user::Column::Local)).eq(true))
-        .to_owned();
-    let found: Vec<(i64, Option<String>)> = fetch_all::<LocalRow, _>(db, &select)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.kind))
-        .collect();
-    let local: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
-    if local.is_empty() {
+        .to_owned()
+}
+
+/// Reads which of these members are here, and what they opted out of.
+pub async fn recipients<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Recipients, DbErr> {
+    let mut found = Recipients::default();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    for row in fetch_all::<LocalRow, _>(db, &recipients_select(ids.iter().copied())).await? {
+        found.add(row.id, row.kind);
+    }
+    Ok(found)
+}
+
+/// Writes the notifications meant for members here who have not opted out of their kind; the
+/// others are dropped.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<NewNotification>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if items.is_empty() {
         return Ok(());
     }
-    let opted_out: std::collections::HashSet<(i64, String)> = found
-        .into_iter()
-        .filter_map(|(id, kind)| kind.map(|k| (id, k)))
-        .collect();
+    let mut ids: Vec<i64> = items.iter().map(|n| n.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = recipients(db, &ids).await?;
+    notify_among(db, items, now, &found).await
+}
+
+/// [`notify`] with the recipients already read (they must include everyone `items` names).
+pub async fn notify_among<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<NewNotification>,
+    now: DateTime<Utc>,
+    recipients: &Recipients,
+) -> Result<(), DbErr> {
     // One notification per member and post: the first that member wants (a reply to them
     // that mentions them is told as a reply, or as a mention to one who opted out of replies).
-    let mut told_of: std::collections::HashSet<(i64, i64)> = std::collections::HashSet::new();
+    let mut told_of: HashSet<(i64, i64)> = HashSet::new();
     let rows: Vec<notification::ActiveModel> = items
         .into_iter()
-        .filter(|n| local.contains(&n.user_id))
-        .filter(|n| !opted_out.contains(&(n.user_id, n.kind.to_owned())))
+        .filter(|n| recipients.local.contains(&n.user_id))
+        .filter(|n| {
+            !recipients
+                .opted_out
+                .contains(&(n.user_id, n.kind.to_owned()))
+        })
         .filter(|n| {
             n.post_id
                 .is_none_or(|post| told_of.insert((n.user_id, post)))
