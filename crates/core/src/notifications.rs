@@ -2,8 +2,6 @@
 //! a verdict on their post, a moderator's act on it — and the kinds they opted out of. They are
 //! written by the services that cause them, in the same transaction.
 
-use std::collections::HashSet;
-
 use chrono::Utc;
 use stoa_db::ConnectionTrait;
 use stoa_db::queries::Page;
@@ -89,26 +87,25 @@ pub async fn notify<C: ConnectionTrait>(db: &C, items: Vec<NewNotification>) -> 
     Ok(())
 }
 
-/// [`notify`] where the writer has already read who of these members is here (the reply writer
-/// reads it with its other checks); anyone `items` names beyond `known` is read now.
+/// [`notify`] where the writer has already read who of the members `asked` (sorted) is here:
+/// `known` (the reply writer reads it with its other checks). Anyone else `items` names is read
+/// now.
 pub async fn notify_among<C: ConnectionTrait>(
     db: &C,
     items: Vec<NewNotification>,
-    asked: &HashSet<i64>,
+    asked: &[i64],
     mut known: notifications::Recipients,
 ) -> CoreResult<()> {
     let items = not_of_own_acts(items);
     let mut unknown: Vec<i64> = items
         .iter()
         .map(|n| n.user_id)
-        .filter(|id| !asked.contains(id))
+        .filter(|id| asked.binary_search(id).is_err())
         .collect();
     unknown.sort_unstable();
     unknown.dedup();
     if !unknown.is_empty() {
-        let more = notifications::recipients(db, &unknown).await?;
-        known.local.extend(more.local);
-        known.opted_out.extend(more.opted_out);
+        known.extend(notifications::recipients(db, &unknown).await?);
     }
     notifications::notify_among(db, items, Utc::now(), &known).await?;
     Ok(())

@@ -117,18 +117,18 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
     let forum_ids = dedup(thread_rows.values().map(|t| t.forum_id));
     let author_ids = dedup(replies.iter().map(|r| r.author.id));
     // Whom the batch may notify: the authors of the posts and threads it answers.
-    let notified: HashSet<i64> = parents
-        .values()
-        .map(|p| p.author_id)
-        .chain(thread_rows.values().map(|t| t.author_id))
-        .collect();
-    let notified_ids: Vec<i64> = dedup(notified.iter().copied());
+    let notified = dedup(
+        parents
+            .values()
+            .map(|p| p.author_id)
+            .chain(thread_rows.values().map(|t| t.author_id)),
+    );
     let stoa_db::queries::gate::Gate {
         banned,
         hidden,
         followed,
         recipients,
-    } = stoa_db::queries::gate::read(&txn, &forum_ids, &author_ids, &notified_ids, now).await?;
+    } = stoa_db::queries::gate::read(&txn, &forum_ids, &author_ids, &notified, now).await?;
     let ap_ids: Vec<&str> = replies.iter().filter_map(|r| r.content.ap_id()).collect();
     let mut stored: HashMap<String, Created> = if ap_ids.is_empty() {
         HashMap::new()

@@ -8,10 +8,12 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryTrait};
 
 use super::fetch_all;
+use super::moderation::bans_in_force;
 use super::notifications::{Recipients, recipients_select};
+use super::safety::hidden;
 use crate::{forum_ban, forum_follower, notification_optout, user};
 
 /// What the batch's forums and authors are, as far as writing their replies goes.
@@ -52,67 +54,64 @@ pub async fn read<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Gate, DbErr> {
     let no_kind = || Expr::cust("CAST(NULL AS TEXT)");
+    let no_id = || Expr::cust("CAST(0 AS BIGINT)");
+    // Each part is the query its single-purpose reader runs, given the union's columns.
     let mut parts: Vec<SelectStatement> = Vec::new();
+    let mut add =
+        |mut part: SelectStatement, fact: i64, forum_id: Expr, user_id: Expr, kind: Expr| {
+            part.clear_selects()
+                .expr_as(Expr::cust(format!("CAST({fact} AS BIGINT)")), "fact")
+                .expr_as(forum_id, "forum_id")
+                .expr_as(user_id, "user_id")
+                .expr_as(kind, "kind");
+            parts.push(part);
+        };
     if !forum_ids.is_empty() && !author_ids.is_empty() {
-        parts.push(
-            Query::select()
-                .expr_as(Expr::cust(format!("CAST({BAN} AS BIGINT)")), "fact")
-                .expr_as(Expr::col(forum_ban::Column::ForumId), "forum_id")
-                .expr_as(Expr::col(forum_ban::Column::UserId), "user_id")
-                .expr_as(no_kind(), "kind")
-                .from(forum_ban::Entity)
-                .and_where(Expr::col(forum_ban::Column::ForumId).is_in(forum_ids.iter().copied()))
-                .and_where(Expr::col(forum_ban::Column::UserId).is_in(author_ids.iter().copied()))
-                .and_where(
-                    Expr::col(forum_ban::Column::ExpiresAt)
-                        .is_null()
-                        .or(Expr::col(forum_ban::Column::ExpiresAt).gt(now)),
-                )
-                .to_owned(),
+        add(
+            bans_in_force(forum_ids, author_ids, now).into_query(),
+            BAN,
+            Expr::col((forum_ban::Entity, forum_ban::Column::ForumId)),
+            Expr::col((forum_ban::Entity, forum_ban::Column::UserId)),
+            no_kind(),
         );
     }
     if !author_ids.is_empty() {
-        parts.push(
-            Query::select()
-                .expr_as(Expr::cust(format!("CAST({HIDDEN} AS BIGINT)")), "fact")
-                .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "forum_id")
-                .expr_as(Expr::col(user::Column::Id), "user_id")
-                .expr_as(no_kind(), "kind")
-                .from(user::Entity)
-                .and_where(Expr::col(user::Column::Id).is_in(author_ids.iter().copied()))
-                .and_where(Expr::col(user::Column::HiddenBecause).is_not_null())
-                .to_owned(),
+        add(
+            hidden(author_ids).into_query(),
+            HIDDEN,
+            no_id(),
+            Expr::col((user::Entity, user::Column::Id)),
+            no_kind(),
         );
     }
     if !forum_ids.is_empty() {
-        parts.push(
-            Query::select()
-                .distinct()
-                .expr_as(Expr::cust(format!("CAST({FOLLOWED} AS BIGINT)")), "fact")
-                .expr_as(Expr::col(forum_follower::Column::ForumId), "forum_id")
-                .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "user_id")
-                .expr_as(no_kind(), "kind")
-                .from(forum_follower::Entity)
-                .and_where(
-                    Expr::col(forum_follower::Column::ForumId).is_in(forum_ids.iter().copied()),
-                )
-                .to_owned(),
+        let mut followed = Query::select()
+            .from(forum_follower::Entity)
+            .and_where(
+                Expr::col((forum_follower::Entity, forum_follower::Column::ForumId))
+                    .is_in(forum_ids.iter().copied()),
+            )
+            .to_owned();
+        followed.distinct();
+        add(
+            followed,
+            FOLLOWED,
+            Expr::col((forum_follower::Entity, forum_follower::Column::ForumId)),
+            no_id(),
+            no_kind(),
         );
     }
     if !notified.is_empty() {
-        let mut part = recipients_select(notified.iter().copied());
-        part.clear_selects()
-            .expr_as(Expr::cust(format!("CAST({RECIPIENT} AS BIGINT)")), "fact")
-            .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "forum_id")
-            .expr_as(Expr::col((user::Entity, user::Column::Id)), "user_id")
-            .expr_as(
-                Expr::col((
-                    notification_optout::Entity,
-                    notification_optout::Column::Kind,
-                )),
-                "kind",
-            );
-        parts.push(part);
+        add(
+            recipients_select(notified.iter().copied()),
+            RECIPIENT,
+            no_id(),
+            Expr::col((user::Entity, user::Column::Id)),
+            Expr::col((
+                notification_optout::Entity,
+                notification_optout::Column::Kind,
+            )),
+        );
     }
     let mut parts = parts.into_iter();
     let Some(mut select) = parts.next() else {

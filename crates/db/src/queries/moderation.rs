@@ -137,9 +137,21 @@ pub async fn banned<C: ConnectionTrait>(
     if forum_ids.is_empty() || user_ids.is_empty() {
         return Ok(Vec::new());
     }
-    forum_ban::Entity::find()
+    bans_in_force(forum_ids, user_ids, now)
         .select_only()
         .columns([forum_ban::Column::ForumId, forum_ban::Column::UserId])
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The query behind [`banned`], for reads that combine it with others.
+pub(crate) fn bans_in_force(
+    forum_ids: &[i64],
+    user_ids: &[i64],
+    now: DateTime<Utc>,
+) -> sea_orm::Select<forum_ban::Entity> {
+    forum_ban::Entity::find()
         .filter(forum_ban::Column::ForumId.is_in(forum_ids.iter().copied()))
         .filter(forum_ban::Column::UserId.is_in(user_ids.iter().copied()))
         .filter(
@@ -147,9 +159,6 @@ pub async fn banned<C: ConnectionTrait>(
                 .is_null()
                 .or(forum_ban::Column::ExpiresAt.gt(now)),
         )
-        .into_tuple()
-        .all(db)
-        .await
 }
 
 /// A forum's bans in force at `now`, with the banned members' names, newest first.

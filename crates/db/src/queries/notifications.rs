@@ -41,6 +41,12 @@ impl Recipients {
             self.opted_out.insert((id, kind));
         }
     }
+
+    /// Adds what another read found.
+    pub fn extend(&mut self, other: Recipients) {
+        self.local.extend(other.local);
+        self.opted_out.extend(other.opted_out);
+    }
 }
 
 /// The left join of members here and their opt-outs, for these ids; one statement.

@@ -117,14 +117,12 @@ pub async fn hidden_among<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::HiddenBecause.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await
+    super::users::ids_of(db, hidden(ids)).await
+}
+
+/// The query behind [`hidden_among`], for reads that combine it with others.
+pub(crate) fn hidden(ids: &[i64]) -> sea_orm::Select<user::Entity> {
+    super::users::among(ids).filter(user::Column::HiddenBecause.is_not_null())
 }
 
 /// Members of other servers whose handle mentions `text`: the candidates for a domain's rule,

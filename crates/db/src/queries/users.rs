@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Select, Set,
     sea_query::Expr,
 };
 
@@ -203,20 +203,31 @@ async fn save_remote<C: ConnectionTrait>(
         .ok_or_else(|| DbErr::RecordNotFound(actor.ap_id.to_owned()))
 }
 
-/// Which of these ids are members here, in one statement.
-pub async fn local_among<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+/// These members, as a query to narrow further.
+pub(crate) fn among(ids: &[i64]) -> Select<user::Entity> {
+    user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied()))
+}
+
+/// The ids a narrowed [`among`] finds, in one statement.
+pub(crate) async fn ids_of<C: ConnectionTrait>(
+    db: &C,
+    select: Select<user::Entity>,
+) -> Result<Vec<i64>, DbErr> {
     use sea_orm::QuerySelect;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    user::Entity::find()
+    select
         .select_only()
         .column(user::Column::Id)
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::Local.eq(true))
         .into_tuple()
         .all(db)
         .await
+}
+
+/// Which of these ids are members here, in one statement.
+pub async fn local_among<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ids_of(db, among(ids).filter(user::Column::Local.eq(true))).await
 }
 
 /// Members of other servers by their handles (`name@host`), in one statement.
