@@ -89,9 +89,10 @@ pub async fn notify<C: ConnectionTrait>(db: &C, items: Vec<NewNotification>) -> 
 
 /// [`notify`] where the writer has already read who of the members `asked` (sorted) is here:
 /// `known` (the reply writer reads it with its other checks). Anyone else `items` names is read
-/// now.
+/// now; the notifications join `writes`.
 pub async fn notify_among<C: ConnectionTrait>(
     db: &C,
+    writes: &mut stoa_db::writes::Writes,
     items: Vec<NewNotification>,
     asked: &[i64],
     mut known: notifications::Recipients,
@@ -107,7 +108,7 @@ pub async fn notify_among<C: ConnectionTrait>(
     if !unknown.is_empty() {
         known.extend(notifications::recipients(db, &unknown).await?);
     }
-    notifications::notify_among(db, items, Utc::now(), &known).await?;
+    notifications::notify_among(writes, items, Utc::now(), &known);
     Ok(())
 }
 

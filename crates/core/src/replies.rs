@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use stoa_db::queries::{forums, outbox, posts, threads, users};
+use stoa_db::writes::Writes;
 use stoa_db::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait, thread};
 use tokio::sync::{mpsc, oneshot};
 
@@ -129,31 +130,12 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         followed,
         recipients,
     } = stoa_db::queries::gate::read(&txn, &forum_ids, &author_ids, &notified, now).await?;
-    let ap_ids: Vec<&str> = replies.iter().filter_map(|r| r.content.ap_id()).collect();
-    let mut stored: HashMap<String, Created> = if ap_ids.is_empty() {
-        HashMap::new()
-    } else {
-        posts::by_ap_ids(&txn, &ap_ids)
-            .await?
-            .into_iter()
-            .filter_map(|p| {
-                let created = Created {
-                    thread_id: p.thread_id,
-                    post_id: p.id,
-                };
-                p.ap_id.map(|ap_id| (ap_id, created))
-            })
-            .collect()
-    };
-
-    // `None` marks a post already stored, or stored by an earlier reply of this batch: it is
-    // answered with the stored post even where it could no longer be placed (say, its thread was
-    // locked since), as the same activity delivered twice must get the same answer.
+    // `None` marks a post stored by an earlier reply of this batch: it is answered with that
+    // post.
     let mut planned: Vec<CoreResult<Option<Placed>>> = Vec::with_capacity(replies.len());
     let mut seen: HashSet<&str> = HashSet::new();
     for reply in replies {
         let plan = match reply.content.ap_id() {
-            Some(ap_id) if stored.contains_key(ap_id) => Ok(None),
             // A thread's first post may be a link or a title alone; a reply needs words.
             _ if hidden.contains(&reply.author.id) => Err(crate::safety::HIDDEN_AUTHOR),
             _ if reply.content.is_blank() => {
@@ -167,8 +149,9 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         planned.push(plan);
     }
 
-    // Posts from elsewhere in one statement, matched back by their ids; a member's own reply
-    // (no ActivityPub id yet) comes alone, so it is inserted alone.
+    // Posts from elsewhere in one statement, matched back by their ids, passing over those
+    // already stored; a member's own reply (no ActivityPub id yet) comes alone, so it is
+    // inserted alone.
     let mut post_ids: Vec<Option<i64>> = vec![None; replies.len()];
     let mut many = Vec::new();
     let mut index_of: HashMap<&str, usize> = HashMap::new();
@@ -195,15 +178,44 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
             None => post_ids[index] = Some(posts::insert(&txn, row).await?.id),
         }
     }
-    for row in posts::insert_many(&txn, many).await? {
-        let index = row
-            .ap_id
-            .as_deref()
-            .and_then(|ap_id| index_of.get(ap_id))
+    for row in posts::insert_new_from_elsewhere(&txn, many).await? {
+        let index = index_of
+            .get(row.ap_id.as_str())
             .ok_or_else(|| CoreError::Internal("a stored row matches no reply".into()))?;
         post_ids[*index] = Some(row.id);
     }
-
+    // A post already stored — found so, or refused — is answered with the stored post even where
+    // it could no longer be placed (say, its thread was locked since), as the same activity
+    // delivered twice must get the same answer. Only those are looked up: a batch of new posts
+    // reads nothing more.
+    let unwritten: Vec<&str> = replies
+        .iter()
+        .zip(&planned)
+        .zip(&post_ids)
+        .filter(|((_, plan), post_id)| post_id.is_none() && !matches!(plan, Ok(None)))
+        .filter_map(|((reply, _), _)| reply.content.ap_id())
+        .collect();
+    let mut stored: HashMap<String, Created> = HashMap::new();
+    if !unwritten.is_empty() {
+        for post in posts::by_ap_ids(&txn, &unwritten).await? {
+            if let Some(ap_id) = post.ap_id {
+                let created = Created {
+                    thread_id: post.thread_id,
+                    post_id: post.id,
+                };
+                stored.insert(ap_id, created);
+            }
+        }
+        for ((reply, plan), post_id) in replies.iter().zip(planned.iter_mut()).zip(&post_ids) {
+            let found = reply
+                .content
+                .ap_id()
+                .is_some_and(|ap_id| stored.contains_key(ap_id));
+            if post_id.is_none() && found {
+                *plan = Ok(None);
+            }
+        }
+    }
     // The members here mentioned in the batch, by name: one statement, only when there are any.
     let names: Vec<String> = replies
         .iter()
@@ -307,28 +319,29 @@ pub async fn write<C: ConnectionTrait + TransactionTrait>(
         };
         events.push(crate::events::new_event(author, &event, now)?);
     }
-    // The counters last, and each kind in id order: several processes may write to one
-    // PostgreSQL database, and rows locked late and in one order are held briefly and never
-    // deadlock.
-    outbox::append_many(&txn, events).await?;
+    // What nobody reads back goes together, at the end: the events, then the counters, each
+    // kind in id order (several processes may write to one PostgreSQL database, and rows locked
+    // late and in one order are held briefly and never deadlock), then the notifications.
+    let mut writes = Writes::for_connection(&txn);
+    outbox::append_many(&mut writes, events);
     thread_counts.sort_by_key(|count| count.thread_id);
     for count in &thread_counts {
         threads::record_replies(
-            &txn,
+            &mut writes,
             count.thread_id,
             count.replies,
             count.last_author,
             count.last_at,
-        )
-        .await?;
+        );
     }
     forum_counts.sort_by_key(|forum| forum.forum_id);
     for forum in &forum_counts {
-        forums::record_new_posts(&txn, forum).await?;
+        forums::record_new_posts(&mut writes, forum);
     }
     author_counts.sort_unstable();
-    users::add_post_counts(&txn, &author_counts).await?;
-    crate::notifications::notify_among(&txn, told, &notified, recipients).await?;
+    users::add_post_counts(&mut writes, &author_counts);
+    crate::notifications::notify_among(&txn, &mut writes, told, &notified, recipients).await?;
+    writes.run(&txn).await?;
     txn.commit().await?;
 
     Ok(replies
@@ -502,8 +515,8 @@ async fn write_batches(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
         let outcomes = match written {
             Ok(outcomes) => outcomes,
             Err(err) => {
-                // The transaction failed as a whole (say, another process stored one of these
-                // posts a moment ago): each reply alone, so that one cannot sink the others.
+                // The transaction failed as a whole (say, the database was busy or the
+                // connection dropped): each reply alone, so that one cannot sink the others.
                 tracing::debug!(error = %err, size = replies.len(), "reply batch retried one by one");
                 let mut outcomes = Vec::with_capacity(replies.len());
                 for reply in &replies {

@@ -233,6 +233,101 @@ async fn a_post_from_elsewhere_is_stored_once() {
     assert_eq!(after.remote_posts, before.remote_posts + 1);
 }
 
+/// Everything a batch writes after its posts — the events, the counters of the thread, the
+/// forum and each author, and the notifications — is written, once per reply, whichever
+/// database it runs on.
+#[tokio::test]
+async fn a_batch_writes_its_events_counters_and_notifications() {
+    let world = World::new().await;
+    let from_afar = |n: usize| NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::remote(
+            "<p>From afar.</p>",
+            None,
+            &format!("https://elsewhere.example/batch/{n}"),
+        )
+        .unwrap(),
+    };
+    let before = world.counts().await;
+    let thread_before = world.thread_row("open").await;
+    let told_before = notifications_of(&world, world.member.id).await;
+    let mut batch: Vec<NewReply> = (0..3).map(from_afar).collect();
+    // A member's own reply to the starter, and one to the reply above it.
+    batch.push(NewReply {
+        author: world.member.clone(),
+        target: ReplyTarget::InThread {
+            thread_id: world.thread("open"),
+            post_id: world.post("open/2"),
+        },
+        content: Content::local("And mine.").unwrap(),
+    });
+    let outcomes = replies::write(&world.db, &batch, Utc::now()).await.unwrap();
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let after = world.counts().await;
+    assert_eq!(after.posts, before.posts + 4);
+    assert_eq!(after.events, before.events + 4);
+    assert_eq!(after.open_replies, before.open_replies + 4);
+    assert_eq!(after.forum_posts, before.forum_posts + 4);
+    assert_eq!(after.remote_posts, before.remote_posts + 3);
+    assert_eq!(after.member_posts, before.member_posts + 1);
+    let thread_after = world.thread_row("open").await;
+    assert!(thread_after.last_post_at >= thread_before.last_post_at);
+    // The thread's author hears of the three replies from elsewhere, not of their own.
+    assert_eq!(
+        notifications_of(&world, world.member.id).await,
+        told_before + 3
+    );
+}
+
+async fn notifications_of(world: &World, user_id: i64) -> u64 {
+    use stoa_db::sea_orm::PaginatorTrait;
+    stoa_db::notification::Entity::find()
+        .filter(stoa_db::notification::Column::UserId.eq(user_id))
+        .count(&world.db)
+        .await
+        .unwrap()
+}
+
+/// The same activity delivered again gets the same answer, even where it could no longer be
+/// placed: its thread has been locked since, and a copy in the same batch as a new reply.
+#[tokio::test]
+async fn a_post_stored_before_is_answered_with_itself_after_its_thread_is_locked() {
+    let world = World::new().await;
+    let reply = |ap_id: &str| NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::remote("<p>Before the lock.</p>", None, ap_id).unwrap(),
+    };
+    let stored = replies::reply_one(&world.db, reply("https://elsewhere.example/notes/early"))
+        .await
+        .unwrap();
+    world.lock("open").await;
+    let before = world.counts().await;
+    let outcomes = replies::write(
+        &world.db,
+        &[
+            reply("https://elsewhere.example/notes/late"),
+            reply("https://elsewhere.example/notes/early"),
+        ],
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            &outcomes[0],
+            Err(CoreError::Forbidden("this thread is locked"))
+        ),
+        "{:?}",
+        outcomes[0]
+    );
+    assert_eq!(outcomes[1].as_ref().unwrap(), &stored);
+    let after = world.counts().await;
+    assert_eq!(after.posts, before.posts);
+    assert_eq!(after.events, before.events);
+}
+
 #[tokio::test]
 async fn a_reply_keeps_the_time_it_was_written() {
     let world = World::new().await;

@@ -120,15 +120,20 @@ impl World {
         .await
         .expect("a reply");
         world.posts.insert("open/2".into(), reply.post_id);
-        let locked = thread::Entity::find_by_id(world.thread("locked"))
-            .one(&world.db)
+        world.lock("locked").await;
+        world
+    }
+
+    /// Locks a thread, as its forum's hosts would.
+    pub async fn lock(&self, name: &str) {
+        let row = thread::Entity::find_by_id(self.thread(name))
+            .one(&self.db)
             .await
             .unwrap()
             .unwrap();
-        let mut locked = locked.into_active_model();
-        locked.locked = Set(true);
-        locked.update(&world.db).await.expect("lock a thread");
-        world
+        let mut row = row.into_active_model();
+        row.locked = Set(true);
+        row.update(&self.db).await.expect("lock a thread");
     }
 
     async fn start(&mut self, name: &'static str) {

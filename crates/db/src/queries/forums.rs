@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::fetch_all;
+use crate::writes::Writes;
 use crate::{forum, forum_group, forum_host, user};
 
 /// One forum as the index shows it, with its group and the latest post's author.
@@ -318,7 +319,9 @@ pub async fn record_new_post<C: ConnectionTrait>(
         last_author_id: author_id,
         at,
     };
-    record_new_posts(db, &posts).await
+    let mut writes = Writes::for_connection(db);
+    record_new_posts(&mut writes, &posts);
+    writes.run(db).await
 }
 
 /// New posts of one forum written together; the `last_` columns name the latest of them.
@@ -334,7 +337,7 @@ pub struct NewPosts {
 }
 
 /// Counts several new posts of a forum with one statement.
-pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Result<(), DbErr> {
+pub fn record_new_posts(writes: &mut Writes, new: &NewPosts) {
     // The "latest post" columns only move forward: a post written earlier than the latest one
     // (a thread from elsewhere keeps its own time) is counted but does not replace it.
     let newer = || {
@@ -364,11 +367,7 @@ pub async fn record_new_posts<C: ConnectionTrait>(db: &C, new: &NewPosts) -> Res
             Expr::col(forum::Column::ThreadCount).add(new.threads),
         );
     }
-    update
-        .filter(forum::Column::Id.eq(new.forum_id))
-        .exec(db)
-        .await?;
-    Ok(())
+    writes.push(&update.filter(forum::Column::Id.eq(new.forum_id)));
 }
 
 /// Counts a forum's threads and posts again, and finds its latest post: after a thread moved in

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::{Page, fetch_all};
+use crate::writes::Writes;
 use crate::{notification, notification_optout, thread, user};
 
 /// One thing to tell one member.
@@ -98,16 +99,18 @@ pub async fn notify<C: ConnectionTrait>(
     ids.sort_unstable();
     ids.dedup();
     let found = recipients(db, &ids).await?;
-    notify_among(db, items, now, &found).await
+    let mut writes = Writes::for_connection(db);
+    notify_among(&mut writes, items, now, &found);
+    writes.run(db).await
 }
 
 /// [`notify`] with the recipients already read (they must include everyone `items` names).
-pub async fn notify_among<C: ConnectionTrait>(
-    db: &C,
+pub fn notify_among(
+    writes: &mut Writes,
     items: Vec<NewNotification>,
     now: DateTime<Utc>,
     recipients: &Recipients,
-) -> Result<(), DbErr> {
+) {
     // One notification per member and post: the first that member wants (a reply to them
     // that mentions them is told as a reply, or as a mention to one who opted out of replies).
     let mut told_of: HashSet<(i64, i64)> = HashSet::new();
@@ -136,13 +139,9 @@ pub async fn notify_among<C: ConnectionTrait>(
             ..Default::default()
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(());
+    if !rows.is_empty() {
+        writes.push(&notification::Entity::insert_many(rows));
     }
-    notification::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
 }
 
 #[derive(FromQueryResult)]

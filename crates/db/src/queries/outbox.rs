@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::outbox_event;
+use crate::writes::Writes;
 
 pub struct NewEvent<'a> {
     pub kind: &'a str,
@@ -22,17 +23,12 @@ pub async fn append<C: ConnectionTrait>(db: &C, event: NewEvent<'_>) -> Result<(
 }
 
 /// Appends several events with one statement, in the given order.
-pub async fn append_many<C: ConnectionTrait>(
-    db: &C,
-    events: Vec<NewEvent<'_>>,
-) -> Result<(), DbErr> {
-    if events.is_empty() {
-        return Ok(());
+pub fn append_many(writes: &mut Writes, events: Vec<NewEvent<'_>>) {
+    if !events.is_empty() {
+        writes.push(&outbox_event::Entity::insert_many(
+            events.into_iter().map(new_row),
+        ));
     }
-    outbox_event::Entity::insert_many(events.into_iter().map(new_row))
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
 }
 
 fn new_row(event: NewEvent<'_>) -> outbox_event::ActiveModel {

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QueryTrait, Set,
 };
 
 use super::{Page, fetch_all};
@@ -216,17 +216,33 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewPost<'_>) -> Result<post
     new_row(new).insert(db).await
 }
 
-/// Inserts several posts with one statement and returns the stored rows, in no set order
-/// (callers match them by `ap_id`).
-pub async fn insert_many<C: ConnectionTrait>(
+/// The ids of a post from elsewhere just stored.
+#[derive(Debug, FromQueryResult)]
+pub struct StoredId {
+    pub id: i64,
+    pub ap_id: String,
+}
+
+/// Inserts posts from elsewhere with one statement, passing over each whose `ap_id` is already
+/// stored (by an earlier batch, or by another process a moment ago), and returns the ids of the
+/// rows written, in no set order (callers match them by `ap_id`).
+pub async fn insert_new_from_elsewhere<C: ConnectionTrait>(
     db: &C,
     new: Vec<NewPost<'_>>,
-) -> Result<Vec<post::Model>, DbErr> {
+) -> Result<Vec<StoredId>, DbErr> {
     if new.is_empty() {
         return Ok(Vec::new());
     }
-    post::Entity::insert_many(new.into_iter().map(new_row))
-        .exec_with_returning(db)
+    let mut insert = post::Entity::insert_many(new.into_iter().map(new_row))
+        .on_conflict(
+            OnConflict::column(post::Column::ApId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    insert.returning(Query::returning().columns([post::Column::Id, post::Column::ApId]));
+    StoredId::find_by_statement(db.get_database_backend().build(&insert))
+        .all(db)
         .await
 }
 

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::{Page, fetch_all, fetch_one};
+use crate::writes::Writes;
 use crate::{forum, forum_group, thread, user};
 
 /// A thread as a list shows it.
@@ -280,15 +281,15 @@ pub async fn set_title<C: ConnectionTrait>(
 /// Counts `count` new replies at once; `last_author_id` wrote the latest of them, at `at`. The
 /// thread moves to the top of the chronological lists unless it already has a later post (a
 /// reply from elsewhere keeps the time it was written).
-pub async fn record_replies<C: ConnectionTrait>(
-    db: &C,
+pub fn record_replies(
+    writes: &mut Writes,
     thread_id: i64,
     count: i64,
     last_author_id: i64,
     at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) {
     let newer = || Expr::col(thread::Column::LastPostAt).lte(at);
-    thread::Entity::update_many()
+    let update = thread::Entity::update_many()
         .col_expr(
             thread::Column::ReplyCount,
             Expr::col(thread::Column::ReplyCount).add(count),
@@ -309,10 +310,8 @@ pub async fn record_replies<C: ConnectionTrait>(
                 .finally(Expr::col(thread::Column::LastPostAuthorId))
                 .into(),
         )
-        .filter(thread::Column::Id.eq(thread_id))
-        .exec(db)
-        .await?;
-    Ok(())
+        .filter(thread::Column::Id.eq(thread_id));
+    writes.push(&update);
 }
 
 /// Marks a change to one of the thread's posts (an edit, or the starter's deletion), so that

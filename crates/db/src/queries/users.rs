@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::user;
+use crate::writes::Writes;
 
 pub async fn by_name<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find()
@@ -84,32 +85,29 @@ pub async fn set_password_hash<C: ConnectionTrait>(
 
 /// Adds `delta` to a member's post count atomically (no read-modify-write race).
 pub async fn add_post_count<C: ConnectionTrait>(db: &C, id: i64, delta: i64) -> Result<(), DbErr> {
-    add_post_counts(db, &[(id, delta)]).await
+    let mut writes = Writes::for_connection(db);
+    add_post_counts(&mut writes, &[(id, delta)]);
+    writes.run(db).await
 }
 
 /// Adds to several members' post counts with one statement: `(member id, delta)` pairs, each
 /// member at most once.
-pub async fn add_post_counts<C: ConnectionTrait>(
-    db: &C,
-    deltas: &[(i64, i64)],
-) -> Result<(), DbErr> {
+pub fn add_post_counts(writes: &mut Writes, deltas: &[(i64, i64)]) {
     let Some(((first_id, first_delta), rest)) = deltas.split_first() else {
-        return Ok(());
+        return;
     };
     let delta = rest.iter().fold(
         Expr::case(user::Column::Id.eq(*first_id), *first_delta),
         |case, (id, delta)| case.case(user::Column::Id.eq(*id), *delta),
     );
     let delta: Expr = delta.finally(0).into();
-    user::Entity::update_many()
+    let update = user::Entity::update_many()
         .col_expr(
             user::Column::PostCount,
             Expr::col(user::Column::PostCount).add(delta),
         )
-        .filter(user::Column::Id.is_in(deltas.iter().map(|(id, _)| *id)))
-        .exec(db)
-        .await?;
-    Ok(())
+        .filter(user::Column::Id.is_in(deltas.iter().map(|(id, _)| *id)));
+    writes.push(&update);
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
