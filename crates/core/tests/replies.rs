@@ -239,16 +239,7 @@ async fn a_post_from_elsewhere_is_stored_once() {
 #[tokio::test]
 async fn a_batch_writes_its_events_counters_and_notifications() {
     let world = World::new().await;
-    let from_afar = |n: usize| NewReply {
-        author: world.remote.clone(),
-        target: ReplyTarget::Thread(world.thread("open")),
-        content: Content::remote(
-            "<p>From afar.</p>",
-            None,
-            &format!("https://elsewhere.example/batch/{n}"),
-        )
-        .unwrap(),
-    };
+    let from_afar = |n: usize| from_afar(&world, &format!("batch/{n}"));
     let before = world.counts().await;
     let thread_before = world.thread_row("open").await;
     let told_before = notifications_of(&world, world.member.id).await;
@@ -278,6 +269,21 @@ async fn a_batch_writes_its_events_counters_and_notifications() {
         notifications_of(&world, world.member.id).await,
         told_before + 3
     );
+}
+
+/// A reply from the world's member elsewhere to the thread "open", under
+/// `https://elsewhere.example/{path}`.
+fn from_afar(world: &World, path: &str) -> NewReply {
+    NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(world.thread("open")),
+        content: Content::remote(
+            "<p>From afar.</p>",
+            None,
+            &format!("https://elsewhere.example/{path}"),
+        )
+        .unwrap(),
+    }
 }
 
 async fn notifications_of(world: &World, user_id: i64) -> u64 {
@@ -492,18 +498,12 @@ async fn bans_hidden_authors_and_followers_decide_a_batch() {
     use stoa_db::queries::{followers, moderation, safety};
     let world = World::new().await;
     let now = Utc::now();
-    let from_afar = |n: usize| NewReply {
-        author: world.remote.clone(),
-        target: ReplyTarget::Thread(world.thread("open")),
-        content: Content::remote(
-            "<p>From afar.</p>",
-            None,
-            &format!("https://elsewhere.example/gate/{n}"),
-        )
-        .unwrap()
-        .with_origin(Some(format!(
+    let from_afar = |n: usize| {
+        let mut reply = from_afar(&world, &format!("gate/{n}"));
+        reply.content = reply.content.with_origin(Some(format!(
             "{{\"id\":\"https://elsewhere.example/gate/{n}/create\"}}"
-        ))),
+        )));
+        reply
     };
     let origin_of = |post_id: i64| {
         let db = world.db.clone();
