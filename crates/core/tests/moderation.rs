@@ -666,3 +666,78 @@ async fn hosts_rewrite_the_statement_of_purpose() {
     .unwrap();
     assert_eq!(moderation_events_of(&world, "forum_updated").await, 1);
 }
+
+/// A thread's posts read in one go (the database gathers them into one value) read as each post
+/// does on its own: a removed post with its remover, an edited and a deleted one, a reply from
+/// elsewhere with its author's profile.
+#[tokio::test]
+async fn a_thread_read_in_one_go_reads_as_its_posts_one_by_one() {
+    use stoa_db::queries::posts;
+    let world = World::new().await;
+    let cast = cast(&world).await;
+    let thread = world.thread("open");
+    moderation::remove_post(&world.db, &cast.host, world.post("open/2"), "Spam.")
+        .await
+        .unwrap();
+    stoa_core::posts::edit_post(
+        &world.db,
+        &world.member,
+        world.post("open/1"),
+        "Edited.",
+        None,
+    )
+    .await
+    .unwrap();
+    let gone = replies::reply(
+        &world.db,
+        &world.member,
+        thread,
+        world.post("open/1"),
+        "Oops.",
+    )
+    .await
+    .unwrap();
+    stoa_core::posts::delete_post(&world.db, &world.member, gone.post_id)
+        .await
+        .unwrap();
+    let from_afar = NewReply {
+        author: world.remote.clone(),
+        target: ReplyTarget::Thread(thread),
+        content: Content::remote("<p>From afar.</p>", None, "https://elsewhere.example/n/1")
+            .unwrap(),
+    };
+    replies::reply_one(&world.db, from_afar).await.unwrap();
+
+    let together = posts::in_thread(&world.db, thread).await.unwrap();
+    let mut alone = Vec::new();
+    for post in &together {
+        alone.push(
+            posts::with_author(&world.db, post.id)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    assert_eq!(together.len(), 4);
+    assert_eq!(together, alone);
+    let ids: Vec<i64> = together.iter().map(|p| p.id).collect();
+    assert!(ids.is_sorted(), "in id order: {ids:?}");
+    let removed = &together[1];
+    assert_eq!(removed.remover_name.as_deref(), Some("helen"));
+    assert_eq!(removed.removal_reason.as_deref(), Some("Spam."));
+    assert!(removed.removed_at.is_some());
+    assert!(together[0].edited_at.is_some() && together[2].deleted_at.is_some());
+    let remote = &together[3];
+    assert!(!remote.author_local && together[0].author_local);
+    assert_eq!(remote.author_name, "bo@elsewhere.example");
+    assert_eq!(
+        remote.author_profile_url.as_deref(),
+        Some("https://elsewhere.example/@bo")
+    );
+    assert!(
+        posts::in_thread(&world.db, i64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
