@@ -3,7 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+// Deserialize: the worker reads the events it claims as one row (`queries::outbox`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "outbox_events")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -13,7 +14,9 @@ pub struct Model {
     pub subject_id: i64,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
+    #[serde(deserialize_with = "crate::queries::json::time")]
     pub created_at: DateTimeUtc,
+    #[serde(deserialize_with = "crate::queries::json::maybe_time")]
     pub processed_at: Option<DateTimeUtc>,
 }
 

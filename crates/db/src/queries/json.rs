@@ -1,10 +1,56 @@
-//! Reading values back from JSON the database built, where each database writes a stored value
-//! its own way: SQLite gives a time as the text it stored and a flag as 0 or 1, PostgreSQL an
-//! ISO 8601 time and `true` or `false`.
+//! Many rows read as one: the database builds them into one JSON array, read back with serde.
+//! Each database writes a stored value its own way there: SQLite gives a time as the text it
+//! stored and a flag as 0 or 1, PostgreSQL an ISO 8601 time and `true` or `false`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::de::Error;
+use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use serde::de::{DeserializeOwned, Error};
 use serde::{Deserialize, Deserializer};
+
+/// Runs `select` and returns its rows, handed over as one: a JSON array of objects whose keys
+/// are `fields`, the names of the select's columns (and of `T`'s fields). In no particular order.
+///
+/// SQLite's driver runs each connection on a thread of its own and hands every row of a result
+/// to the reader on its own; for a result of hundreds of rows those hand-offs cost more than the
+/// query. Each time is read back as either database writes it (see [`time`]).
+pub(crate) async fn fetch_as_one_row<T: DeserializeOwned, C: ConnectionTrait>(
+    db: &C,
+    select: SelectStatement,
+    fields: &[&str],
+) -> Result<Vec<T>, DbErr> {
+    let backend = db.get_database_backend();
+    let (gather, object) = match backend {
+        DbBackend::Postgres => ("json_agg", "json_build_object"),
+        _ => ("json_group_array", "json_object"),
+    };
+    let row = Alias::new("r");
+    let pairs = Func::cust(Alias::new(object)).args(fields.iter().flat_map(|field| {
+        // The names are the callers' constants, so written into the text, not bound.
+        [
+            Expr::cust(format!("'{field}'")),
+            Expr::col((row.clone(), Alias::new(*field))),
+        ]
+    }));
+    let outer = Query::select()
+        .expr_as(
+            Func::cast_as(
+                Func::cust(Alias::new(gather)).arg(pairs),
+                Alias::new("text"),
+            ),
+            Alias::new("rows"),
+        )
+        .from_subquery(select, row)
+        .to_owned();
+    let Some(found) = db.query_one_raw(backend.build(&outer)).await? else {
+        return Ok(Vec::new());
+    };
+    // No rows: SQLite answers an empty array, PostgreSQL nothing.
+    let Some(text) = found.try_get::<Option<String>>("", "rows")? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&text).map_err(|err| DbErr::Type(format!("rows read back: {err}")))
+}
 
 /// A stored time: with an offset (how times are written), or without one, taken as UTC.
 pub(crate) fn time<'de, D: Deserializer<'de>>(from: D) -> Result<DateTime<Utc>, D::Error> {

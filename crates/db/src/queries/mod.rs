@@ -6,7 +6,7 @@ pub mod followers;
 pub mod forums;
 pub mod gate;
 pub mod instance;
-mod json;
+pub(crate) mod json;
 pub mod juries;
 pub mod likes;
 pub mod moderation;

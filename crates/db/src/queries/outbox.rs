@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
 
 use crate::outbox_event;
@@ -105,6 +105,9 @@ pub async fn any_pending<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
 /// process holds are skipped (`FOR UPDATE SKIP LOCKED`), so several processes sharing one
 /// database each turn an event into deliveries exactly once; on SQLite the write transaction
 /// (`BEGIN IMMEDIATE`) already lets one writer in at a time.
+///
+/// The events come back as one row (see [`super::json::fetch_as_one_row`]): under inbound load a
+/// round claims hundreds, and it holds the write lock while it reads them.
 pub async fn claim_pending<C: ConnectionTrait>(
     txn: &C,
     limit: u64,
@@ -117,8 +120,22 @@ pub async fn claim_pending<C: ConnectionTrait>(
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    query.all(txn).await
+    let mut events: Vec<outbox_event::Model> =
+        super::json::fetch_as_one_row(txn, query.into_query(), &EVENT_FIELDS).await?;
+    events.sort_by_key(|e| e.id);
+    Ok(events)
 }
+
+/// The columns of an event, as its model names its fields.
+const EVENT_FIELDS: [&str; 7] = [
+    "id",
+    "kind",
+    "actor_id",
+    "subject_id",
+    "payload",
+    "created_at",
+    "processed_at",
+];
 
 /// Marks a batch of events processed in one statement.
 pub async fn mark_processed_many<C: ConnectionTrait>(

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::sea_query::{Alias, Expr, Func, JoinType, OnConflict, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QueryTrait, Set,
 };
 use serde::Deserialize;
@@ -77,51 +77,17 @@ const POST_WITH_AUTHOR_FIELDS: [&str; 21] = [
 /// Every post of a thread in id order, authors joined in: one query whatever the thread's size,
 /// answered as one row.
 ///
-/// The posts come back as one JSON array built by the database, not as a row each: on SQLite
-/// every row is handed from the connection's thread to the reader on its own, and for a thread of
-/// 200 replies those hand-offs, not the query, were most of a page read from the database.
+/// The posts come back as one row (see [`super::json::fetch_as_one_row`]): for a thread of 200
+/// replies, handing over a row each, not the query, was most of a page read from the database.
 pub async fn in_thread<C: ConnectionTrait>(
     db: &C,
     thread_id: i64,
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
-    let backend = db.get_database_backend();
-    let (gather, object) = match backend {
-        DbBackend::Postgres => ("json_agg", "json_build_object"),
-        _ => ("json_group_array", "json_object"),
-    };
-    let row = Alias::new("p");
-    let fields =
-        Func::cust(Alias::new(object)).args(POST_WITH_AUTHOR_FIELDS.iter().flat_map(|field| {
-            // The names are this file's constants, so written into the text, not bound.
-            [
-                Expr::cust(format!("'{field}'")),
-                Expr::col((row.clone(), Alias::new(*field))),
-            ]
-        }));
-    let select = Query::select()
-        .expr_as(
-            Func::cast_as(
-                Func::cust(Alias::new(gather)).arg(fields),
-                Alias::new("text"),
-            ),
-            Alias::new("posts"),
-        )
-        .from_subquery(
-            with_author_select()
-                .and_where(Expr::col((post::Entity, post::Column::ThreadId)).eq(thread_id))
-                .to_owned(),
-            row,
-        )
+    let select = with_author_select()
+        .and_where(Expr::col((post::Entity, post::Column::ThreadId)).eq(thread_id))
         .to_owned();
-    let Some(found) = db.query_one_raw(backend.build(&select)).await? else {
-        return Ok(Vec::new());
-    };
-    // No posts: SQLite answers an empty array, PostgreSQL nothing.
-    let Some(text) = found.try_get::<Option<String>>("", "posts")? else {
-        return Ok(Vec::new());
-    };
-    let mut posts: Vec<PostWithAuthor> = serde_json::from_str(&text)
-        .map_err(|err| DbErr::Type(format!("a thread's posts as read back: {err}")))?;
+    let mut posts: Vec<PostWithAuthor> =
+        super::json::fetch_as_one_row(db, select, &POST_WITH_AUTHOR_FIELDS).await?;
     // Already in id order as a rule, so this is one pass.
     posts.sort_by_key(|p| p.id);
     Ok(posts)
