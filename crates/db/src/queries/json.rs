@@ -8,8 +8,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use serde::de::{DeserializeOwned, Error};
 use serde::{Deserialize, Deserializer};
 
-/// Runs `select` and returns its rows, handed over as one: a JSON array of objects whose keys
-/// are `fields`, the names of the select's columns (and of `T`'s fields). In no particular order.
+/// Runs `select` and returns its rows, handed over as one: a JSON array of objects, one key for
+/// each of `T`'s fields, which the select must name as its columns. In no particular order.
 ///
 /// SQLite's driver runs each connection on a thread of its own and hands every row of a result
 /// to the reader on its own; for a result of hundreds of rows those hand-offs cost more than the
@@ -17,8 +17,8 @@ use serde::{Deserialize, Deserializer};
 pub(crate) async fn fetch_as_one_row<T: DeserializeOwned, C: ConnectionTrait>(
     db: &C,
     select: SelectStatement,
-    fields: &[&str],
 ) -> Result<Vec<T>, DbErr> {
+    let fields = field_names::<T>()?;
     let backend = db.get_database_backend();
     let (gather, object) = match backend {
         DbBackend::Postgres => ("json_agg", "json_build_object"),
@@ -50,6 +50,50 @@ pub(crate) async fn fetch_as_one_row<T: DeserializeOwned, C: ConnectionTrait>(
         return Ok(Vec::new());
     };
     serde_json::from_str(&text).map_err(|err| DbErr::Type(format!("rows read back: {err}")))
+}
+
+/// The names of `T`'s fields, as serde's derive lists them: the struct is the one list, so a
+/// field cannot be left out of the object the database builds (a missing `Option` would read
+/// as `None`), and a column the select does not name is an error from the database.
+fn field_names<T: DeserializeOwned>() -> Result<&'static [&'static str], DbErr> {
+    use serde::de::Visitor;
+    use serde::de::value::Error as Refused;
+
+    /// Asked for a struct, it keeps the field names it is given and reads nothing.
+    struct Names<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = Refused;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Refused> {
+            Err(Refused::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Refused> {
+            *self.0 = fields;
+            Err(Refused::custom("names taken"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut fields));
+    if fields.is_empty() {
+        return Err(DbErr::Type(
+            "rows read as one need a struct with named fields".into(),
+        ));
+    }
+    Ok(fields)
 }
 
 /// A stored time: with an offset (how times are written), or without one, taken as UTC.
@@ -101,7 +145,19 @@ pub(crate) fn flag<'de, D: Deserializer<'de>>(from: D) -> Result<bool, D::Error>
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use super::{field_names, parse_time};
+
+    #[test]
+    fn the_fields_asked_for_are_the_structs() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Two {
+            first: i64,
+            second: Option<String>,
+        }
+        assert_eq!(field_names::<Two>().unwrap(), ["first", "second"]);
+        assert!(field_names::<i64>().is_err(), "a number has no fields");
+    }
 
     #[test]
     fn times_are_read_as_either_database_writes_them() {

@@ -121,21 +121,10 @@ pub async fn claim_pending<C: ConnectionTrait>(
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     let mut events: Vec<outbox_event::Model> =
-        super::json::fetch_as_one_row(txn, query.into_query(), &EVENT_FIELDS).await?;
+        super::json::fetch_as_one_row(txn, query.into_query()).await?;
     events.sort_by_key(|e| e.id);
     Ok(events)
 }
-
-/// The columns of an event, as its model names its fields.
-const EVENT_FIELDS: [&str; 7] = [
-    "id",
-    "kind",
-    "actor_id",
-    "subject_id",
-    "payload",
-    "created_at",
-    "processed_at",
-];
 
 /// Marks a batch of events processed in one statement.
 pub async fn mark_processed_many<C: ConnectionTrait>(

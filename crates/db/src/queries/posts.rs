@@ -14,7 +14,8 @@ use super::{Page, fetch_all};
 use crate::{post, post_revision, thread, user};
 
 /// A post with what a page shows of its author. Read as a row, or from JSON built by the
-/// database (see [`in_thread`]), where each field is named as its column.
+/// database (see [`in_thread`]), where each field is named as its column in
+/// [`with_author_select`].
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Deserialize)]
 pub struct PostWithAuthor {
     pub id: i64,
@@ -49,31 +50,6 @@ pub struct PostWithAuthor {
     pub refused_elsewhere: Option<String>,
 }
 
-/// The fields of [`PostWithAuthor`], as [`with_author_select`] names its columns.
-const POST_WITH_AUTHOR_FIELDS: [&str; 21] = [
-    "id",
-    "thread_id",
-    "parent_id",
-    "author_id",
-    "body_html",
-    "like_count",
-    "created_at",
-    "edited_at",
-    "deleted_at",
-    "link_url",
-    "author_name",
-    "author_display_name",
-    "author_local",
-    "author_post_count",
-    "author_profile_url",
-    "author_hidden",
-    "removed_at",
-    "removal_kind",
-    "removal_reason",
-    "remover_name",
-    "refused_elsewhere",
-];
-
 /// Every post of a thread in id order, authors joined in: one query whatever the thread's size,
 /// answered as one row.
 ///
@@ -86,8 +62,7 @@ pub async fn in_thread<C: ConnectionTrait>(
     let select = with_author_select()
         .and_where(Expr::col((post::Entity, post::Column::ThreadId)).eq(thread_id))
         .to_owned();
-    let mut posts: Vec<PostWithAuthor> =
-        super::json::fetch_as_one_row(db, select, &POST_WITH_AUTHOR_FIELDS).await?;
+    let mut posts: Vec<PostWithAuthor> = super::json::fetch_as_one_row(db, select).await?;
     // Already in id order as a rule, so this is one pass.
     posts.sort_by_key(|p| p.id);
     Ok(posts)
